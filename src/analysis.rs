@@ -1,0 +1,377 @@
+//! The Chinese analyzer: folding, jieba-rs segmentation and token positions, one
+//! implementation for index time and query time, registered on every index we open.
+//!
+//! What it does to a text:
+//! 1. folds it character by character ([`crate::fold`]): full-width → half-width,
+//!    traditional → simplified, so `ＡＢＣ１２３` and `臺灣` meet `abc123` and `台湾`;
+//! 2. segments the folded text with jieba-rs in search mode **without the HMM**: words
+//!    come only from the dictionary, so a name jieba does not know (宏瑞通) is cut into
+//!    the same single characters in every article and every query, and a query finds it as
+//!    a phrase of those characters. With the HMM, the same unknown name is joined or split
+//!    depending on its neighbours, and a query typed alone misses the articles where it
+//!    was cut otherwise;
+//! 3. keeps only tokens that contain a letter, digit or ideograph (no punctuation or
+//!    whitespace tokens), lower-cases them, and splits mixed Latin tokens (`iphone15` →
+//!    also `iphone`, `15`);
+//! 4. reports offsets in **bytes of the original text** (what highlighting slices with)
+//!    and positions in **characters, not counting whitespace**: a sub-word sits at the
+//!    position of its first character, so a phrase matches whichever way jieba cut it, and
+//!    `iPhone 15` and `iPhone15` are the same phrase;
+//! 5. emits tokens in offset order, a word before the shorter words inside it.
+
+use std::sync::{Arc, LazyLock};
+
+use jieba_rs::Jieba;
+use tantivy::Index;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::fold;
+
+/// The name the analyzer is registered under in every index.
+pub const TOKENIZER: &str = "xinwen_zh";
+
+/// Whether jieba's HMM guesses words outside the dictionary: no, see the module doc.
+const USE_HMM: bool = false;
+
+/// A Latin/digit token longer than this is split at letter/digit boundaries.
+const MIN_MIXED_SPLIT_LEN: usize = 3;
+
+static DEFAULT_JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| Arc::new(Jieba::new()));
+
+/// One token of an analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// The folded, lower-cased token text (what the index stores).
+    pub text: String,
+    /// Byte offset of the token's first character in the original text.
+    pub start: usize,
+    /// Byte offset just past the token's last character in the original text.
+    pub end: usize,
+    /// Position: characters before the token, not counting whitespace.
+    pub position: usize,
+    /// Length in characters, not counting whitespace.
+    pub chars: usize,
+    /// True for a word of the main segmentation; false for a shorter word inside one.
+    pub main: bool,
+}
+
+/// The analyzer: a jieba dictionary plus the rules above. Cheap to clone.
+#[derive(Clone)]
+pub struct ChineseAnalyzer {
+    jieba: Arc<Jieba>,
+}
+
+impl std::fmt::Debug for ChineseAnalyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChineseAnalyzer").finish_non_exhaustive()
+    }
+}
+
+impl Default for ChineseAnalyzer {
+    fn default() -> Self {
+        ChineseAnalyzer {
+            jieba: Arc::clone(&DEFAULT_JIEBA),
+        }
+    }
+}
+
+impl ChineseAnalyzer {
+    /// An analyzer over a custom jieba instance (the default dictionary plus user words).
+    pub fn with_jieba(jieba: Jieba) -> Self {
+        ChineseAnalyzer { jieba: Arc::new(jieba) }
+    }
+
+    /// Loads the dictionary and folding table now rather than on the first text.
+    pub fn warm_up(&self) {
+        fold::warm_up();
+        let _ = self.analyze("预热");
+    }
+
+    /// Whether the dictionary knows `word` (folded form).
+    pub fn knows(&self, word: &str) -> bool {
+        self.jieba.has_word(word)
+    }
+
+    /// Analyses `text` into pieces in offset order (see the module doc).
+    pub fn analyze(&self, text: &str) -> Vec<Piece> {
+        let mut pieces = Vec::new();
+        self.analyze_into(text, &mut pieces);
+        pieces
+    }
+
+    /// Like [`ChineseAnalyzer::analyze`], reusing `pieces`' allocation.
+    pub fn analyze_into(&self, text: &str, pieces: &mut Vec<Piece>) {
+        pieces.clear();
+        let folded = fold::fold_for_segmenting(text);
+        let mut words = self.jieba.cut_for_search(&folded.text, USE_HMM);
+        // Search mode emits the short words inside a long word before the long word;
+        // highlighting and phrase positions want offset order, the long word first.
+        words.sort_by_key(|w| (w.byte_start, std::cmp::Reverse(w.byte_end)));
+        let mut whitespace = 0usize;
+        let mut main_end = 0usize;
+        for w in &words {
+            let mut chars = w.word.chars();
+            let Some(first) = chars.next() else { continue };
+            if first.is_whitespace() {
+                // jieba emits whitespace one character (or one "\r\n") at a time.
+                whitespace += w.end - w.start;
+                main_end = main_end.max(w.byte_end);
+                continue;
+            }
+            let main = w.byte_start >= main_end;
+            if main {
+                main_end = w.byte_end;
+            }
+            if !w.word.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let piece = Piece {
+                text: lower(w.word),
+                start: folded.original_offset(w.byte_start),
+                end: folded.original_offset(w.byte_end),
+                position: w.start - whitespace,
+                chars: w.end - w.start,
+                main,
+            };
+            let split = main && w.word.is_ascii() && w.word.len() > MIN_MIXED_SPLIT_LEN;
+            pieces.push(piece);
+            if split {
+                push_mixed_parts(w.word, w.byte_start, &folded, pieces);
+            }
+        }
+    }
+
+    /// A tantivy tokenizer over this analyzer.
+    pub fn tokenizer(&self) -> ChineseTokenizer {
+        ChineseTokenizer {
+            analyzer: self.clone(),
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Registers this analyzer under [`TOKENIZER`]; called on create and on every open,
+    /// since tantivy does not persist tokenizers.
+    pub fn register(&self, index: &Index) {
+        index.tokenizers().register(TOKENIZER, self.tokenizer());
+    }
+}
+
+/// Lower-cases a token text (folding already happened on the whole text).
+fn lower(word: &str) -> String {
+    if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.chars().map(fold::lower_char).collect()
+    }
+}
+
+/// For a Latin/digit token such as `iphone15` or `gpt4o`, adds its letter and digit runs of
+/// two or more characters as sub-words, so `iPhone15` is found by `iPhone 15` and `15`.
+fn push_mixed_parts(word: &str, byte_start: usize, folded: &fold::Folded<'_>, out: &mut Vec<Piece>) {
+    let Some(parent) = out.last() else { return };
+    let parent_position = parent.position;
+    let bytes = word.as_bytes();
+    if !(bytes.iter().any(u8::is_ascii_alphabetic) && bytes.iter().any(u8::is_ascii_digit)) {
+        return;
+    }
+    let mut run_start = 0;
+    for i in 1..=bytes.len() {
+        let boundary = i == bytes.len() || bytes[i].is_ascii_digit() != bytes[run_start].is_ascii_digit();
+        if !boundary {
+            continue;
+        }
+        let run = &word[run_start..i];
+        if run.len() >= 2 && run.len() < word.len() && run.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            out.push(Piece {
+                text: run.to_ascii_lowercase(),
+                start: folded.original_offset(byte_start + run_start),
+                end: folded.original_offset(byte_start + i),
+                position: parent_position + run_start,
+                chars: run.len(),
+                main: false,
+            });
+        }
+        run_start = i;
+    }
+}
+
+/// The tantivy face of [`ChineseAnalyzer`].
+#[derive(Clone)]
+pub struct ChineseTokenizer {
+    analyzer: ChineseAnalyzer,
+    pieces: Vec<Piece>,
+}
+
+impl Tokenizer for ChineseTokenizer {
+    type TokenStream<'a> = ChineseTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> ChineseTokenStream<'a> {
+        self.analyzer.analyze_into(text, &mut self.pieces);
+        ChineseTokenStream {
+            pieces: &self.pieces,
+            next: 0,
+            token: Token::default(),
+        }
+    }
+}
+
+/// Token stream over the pieces of one text.
+pub struct ChineseTokenStream<'a> {
+    pieces: &'a [Piece],
+    next: usize,
+    token: Token,
+}
+
+impl TokenStream for ChineseTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some(piece) = self.pieces.get(self.next) else {
+            return false;
+        };
+        self.next += 1;
+        self.token.offset_from = piece.start;
+        self.token.offset_to = piece.end;
+        self.token.position = piece.position;
+        self.token.position_length = piece.chars.max(1);
+        self.token.text.clear();
+        self.token.text.push_str(&piece.text);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(text: &str) -> Vec<String> {
+        ChineseAnalyzer::default()
+            .analyze(text)
+            .into_iter()
+            .map(|p| p.text)
+            .collect()
+    }
+
+    /// Every piece's offsets slice the original text to the piece before folding.
+    fn assert_offsets_slice_original(text: &str) {
+        for piece in ChineseAnalyzer::default().analyze(text) {
+            let original = &text[piece.start..piece.end];
+            let refolded: String = original.chars().map(fold::fold_full).collect();
+            assert_eq!(refolded, piece.text, "piece {piece:?} of {text:?}");
+        }
+    }
+
+    #[test]
+    fn long_word_comes_before_the_words_inside_it() {
+        let pieces = ChineseAnalyzer::default().analyze("中国科学院");
+        let got: Vec<(&str, usize, bool)> = pieces.iter().map(|p| (p.text.as_str(), p.position, p.main)).collect();
+        assert_eq!(
+            got,
+            [
+                ("中国科学院", 0, true),
+                ("中国", 0, false),
+                ("科学院", 2, false),
+                ("科学", 2, false),
+                ("学院", 3, false)
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_are_bytes_of_the_original() {
+        let pieces = ChineseAnalyzer::default().analyze("今天，上海股市上涨");
+        let shanghai = pieces.iter().find(|p| p.text == "上海").expect("上海 is a token");
+        assert_eq!((shanghai.start, shanghai.end), (9, 15));
+        assert_eq!(shanghai.position, 3);
+        for text in [
+            "今天，上海股市上涨3.5%",
+            "苹果iPhone 15发布，５Ｇ手机",
+            "ＡＢＣ１２３和臺灣經濟",
+            "A股NO.1 00700.HK\r\n中国",
+        ] {
+            assert_offsets_slice_original(text);
+        }
+    }
+
+    #[test]
+    fn punctuation_and_whitespace_make_no_tokens() {
+        assert_eq!(texts("“你好”，世界！ …… \r\n"), ["你好", "世界"]);
+        assert!(texts("，。！？、 \t\n——").is_empty());
+    }
+
+    #[test]
+    fn full_width_and_case_fold() {
+        assert_eq!(texts("ＡＢＣ１２３"), ["abc123", "abc", "123"]);
+        assert_eq!(texts("GDP增长"), ["gdp", "增长"]);
+    }
+
+    #[test]
+    fn mixed_tokens_stay_searchable() {
+        assert_eq!(texts("A股"), ["a股"]);
+        assert_eq!(texts("5G手机"), ["5g", "手机"]);
+        assert_eq!(texts("贵州茅台600519"), ["贵州", "茅台", "600519"]);
+        assert_eq!(texts("1688平台"), ["1688", "平台"]);
+        assert_eq!(texts("NO.1"), ["no", "1"]);
+        assert_eq!(texts("iPhone15"), ["iphone15", "iphone", "15"]);
+    }
+
+    #[test]
+    fn whitespace_does_not_count_in_positions() {
+        let spaced = ChineseAnalyzer::default().analyze("iPhone 15");
+        let joined = ChineseAnalyzer::default().analyze("iPhone15");
+        let pos = |pieces: &[Piece], t: &str| pieces.iter().find(|p| p.text == t).map(|p| p.position);
+        assert_eq!(pos(&spaced, "15"), Some(6));
+        assert_eq!(pos(&joined, "15"), Some(6));
+    }
+
+    #[test]
+    fn traditional_text_yields_simplified_tokens_on_original_offsets() {
+        let pieces = ChineseAnalyzer::default().analyze("臺灣經濟");
+        let got: Vec<(&str, usize, usize)> = pieces.iter().map(|p| (p.text.as_str(), p.start, p.end)).collect();
+        assert_eq!(got, [("台湾", 0, 6), ("经济", 6, 12)]);
+    }
+
+    #[test]
+    fn tokenizer_positions_never_go_backwards_for_a_term() {
+        let mut tokenizer = ChineseAnalyzer::default().tokenizer();
+        let text = "中国科学院院士在中国科学院召开会议，中华人民共和国国务院";
+        let mut stream = tokenizer.token_stream(text);
+        let mut last = std::collections::HashMap::new();
+        let mut last_offset = 0;
+        while stream.advance() {
+            let t = stream.token();
+            assert!(t.offset_from >= last_offset, "offset order");
+            last_offset = t.offset_from;
+            let prev = last.insert(t.text.clone(), t.position).unwrap_or(0);
+            assert!(t.position >= prev);
+            assert!(text.is_char_boundary(t.offset_from) && text.is_char_boundary(t.offset_to));
+        }
+    }
+
+    #[test]
+    fn any_string_analyzes_without_panic() {
+        let alphabet = [
+            "中", "国", "Ａ", "a", "1", " ", "\r\n", "。", "臺", "😀", "\u{0}", "İ", "ß", "-", ".", "%",
+        ];
+        let mut state = 0x2545F4914F6CDD1Du64;
+        let analyzer = ChineseAnalyzer::default();
+        for _ in 0..2000 {
+            let mut s = String::new();
+            for _ in 0..(state % 24) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            for p in analyzer.analyze(&s) {
+                assert!(s.is_char_boundary(p.start) && s.is_char_boundary(p.end) && p.start < p.end);
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `xinwen get`, `xinwen stats` and `xinwen delete`: one article, the index's figures,
+//! and deletion by id.
+
+use super::{IndexLocation, Outcome};
+use crate::indexer;
+use crate::post::format_date;
+use crate::search::Engine;
+use crate::store::IndexDir;
+
+/// Arguments of `xinwen get`.
+#[derive(Debug, clap::Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Print the article as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The article id (as shown by `xinwen search`).
+    id: String,
+}
+
+/// Arguments of `xinwen stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `xinwen delete`.
+#[derive(Debug, clap::Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Wait for another job that holds the index instead of failing at once.
+    #[arg(long)]
+    wait: bool,
+    /// Article ids.
+    #[arg(required = true)]
+    ids: Vec<String>,
+}
+
+pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
+    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
+    let a = engine.get(&args.id)?;
+    if args.json {
+        let value = serde_json::json!({
+            "id": a.id, "url": a.url, "title": a.title, "date": a.date.map(format_date),
+            "tags": a.tags, "categories": a.categories, "source": a.source, "body": a.body,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(Outcome::Success);
+    }
+    println!("{}", a.title);
+    if let Some(date) = a.date {
+        println!("date:       {}", format_date(date));
+    }
+    if !a.tags.is_empty() {
+        println!("tags:       {}", a.tags.join(", "));
+    }
+    if !a.categories.is_empty() {
+        println!("categories: {}", a.categories.join(", "));
+    }
+    if let Some(source) = &a.source {
+        println!("source:     {source}");
+    }
+    if let Some(url) = &a.url {
+        println!("url:        {url}");
+    }
+    println!("id:         {}\n", a.id);
+    println!("{}", a.body);
+    Ok(Outcome::Success)
+}
+
+pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
+    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
+    let stats = engine.stats()?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+        return Ok(Outcome::Success);
+    }
+    println!("articles:    {}", stats.articles);
+    println!("size:        {:.1} MiB", stats.size_bytes as f64 / (1024.0 * 1024.0));
+    println!("segments:    {}", stats.segments);
+    match (&stats.oldest, &stats.newest) {
+        (Some(oldest), Some(newest)) => println!("dates:       {oldest} .. {newest}"),
+        _ => println!("dates:       none"),
+    }
+    println!("generation:  {}", stats.generation);
+    if let Some(commit) = &stats.last_commit {
+        println!("last commit: {commit}");
+    }
+    Ok(Outcome::Success)
+}
+
+pub(super) fn delete(args: DeleteArgs) -> anyhow::Result<Outcome> {
+    let dir = IndexDir::new(&args.location.dir);
+    let deleted = indexer::delete(&dir, &args.ids, args.wait)?;
+    println!("deleted {deleted} of {} ids", args.ids.len());
+    Ok(if deleted == args.ids.len() {
+        Outcome::Success
+    } else {
+        Outcome::NoHits
+    })
+}

@@ -1,0 +1,138 @@
+//! `xinwen index`: run an indexing job and print its report.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{IndexLocation, Outcome};
+use crate::config::WRITER_MEMORY_BYTES;
+use crate::indexer::{self, IndexOptions, IndexReport, Progress};
+use crate::store::IndexDir;
+
+/// Arguments of `xinwen index`.
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Build a new index from these inputs only and switch to it when complete.
+    #[arg(long)]
+    rebuild: bool,
+    /// Delete articles whose ids are not in these inputs (mirror a source folder).
+    #[arg(long)]
+    prune: bool,
+    /// Wait for another job that holds the index instead of failing at once.
+    #[arg(long)]
+    wait: bool,
+    /// A jieba user dictionary (`word [freq] [tag]` lines); needs --rebuild.
+    #[arg(long, value_name = "FILE")]
+    dict: Option<PathBuf>,
+    /// Writer memory budget in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = WRITER_MEMORY_BYTES / (1024 * 1024))]
+    memory_mib: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Post files, JSON Lines files (.jsonl, .jsonl.gz) or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+}
+
+/// A progress bar on stderr, shown only on a terminal.
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        self.0.set_length(total_bytes);
+    }
+
+    fn advance(&self, articles: u64, bytes: u64) {
+        self.0.set_position(bytes);
+        let secs = self.0.elapsed().as_secs_f64().max(1e-3);
+        self.0
+            .set_message(format!("{articles} articles, {:.0}/s", articles as f64 / secs));
+    }
+
+    fn committing(&self) {
+        self.0.set_message("committing…");
+    }
+}
+
+pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
+    let dir = IndexDir::new(&args.location.dir);
+    let options = IndexOptions {
+        rebuild: args.rebuild,
+        prune: args.prune,
+        wait: args.wait,
+        user_dict: args.dict.clone(),
+        memory: args.memory_mib.saturating_mul(1024 * 1024),
+        threads: None,
+        holder: format!(
+            "xinwen index {}",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+    };
+    let show_bar = !args.json && std::io::stderr().is_terminal();
+    let bar = if show_bar {
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ETA {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr()).with_style(style)
+    } else {
+        ProgressBar::hidden()
+    };
+    let progress = Bar(bar);
+    let report = indexer::run(&dir, &args.paths, &options, &progress)?;
+    progress.0.finish_and_clear();
+    for rejection in &report.rejections {
+        eprintln!("xinwen: rejected {rejection}");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report, &dir);
+    }
+    Ok(if report.rejected > 0 {
+        Outcome::Rejected
+    } else {
+        Outcome::Success
+    })
+}
+
+fn print_report(report: &IndexReport, dir: &IndexDir) {
+    let secs = report.elapsed.as_secs_f64();
+    println!(
+        "read {} · indexed {} (new {}, updated {}) · unchanged {} · deleted {} · rejected {}",
+        report.read,
+        report.indexed(),
+        report.new,
+        report.updated,
+        report.unchanged,
+        report.deleted,
+        report.rejected
+    );
+    println!(
+        "{:.2} s · {:.0} articles/s · {} articles in {}{}",
+        secs,
+        report.articles_per_second(),
+        report.total,
+        dir.root().display(),
+        if report.rebuilt { " (new build)" } else { "" }
+    );
+    if !report.rejected_by_reason.is_empty() {
+        let reasons: Vec<String> = report
+            .rejected_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("rejected by reason: {}", reasons.join(", "));
+    }
+    if report.skipped_files > 0 {
+        println!("skipped {} files that are not news inputs", report.skipped_files);
+    }
+}

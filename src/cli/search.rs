@@ -1,0 +1,150 @@
+//! `xinwen search`: ranked results with highlighted snippets, as text or JSON.
+
+use super::{IndexLocation, Outcome, use_color};
+use crate::config::DEFAULT_LIMIT;
+use crate::search::{Engine, Filters, Hit, SearchRequest, SearchResponse, Sort, parse_date_filter};
+use crate::store::IndexDir;
+
+/// Arguments of `xinwen search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Results to show.
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
+    limit: usize,
+    /// Results to skip (paging).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Only articles with this tag (repeat for any of several).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    /// Only articles in this category (repeat for any of several).
+    #[arg(long = "category", value_name = "CATEGORY")]
+    categories: Vec<String>,
+    /// Only articles published on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Only articles published on or before this date (YYYY-MM-DD covers the whole day).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Order: relevance or date (newest first).
+    #[arg(long, default_value = "relevance")]
+    sort: String,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The query: words (all must match), "phrases", -excluded, A OR B, title:/tag:/category:.
+    #[arg(value_name = "QUERY", allow_hyphen_values = true)]
+    query: Vec<String>,
+}
+
+pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        filters: Filters {
+            tags: args.tags,
+            categories: args.categories,
+            from: args
+                .from
+                .as_deref()
+                .map(|d| parse_date_filter("from", d, false))
+                .transpose()?,
+            to: args
+                .to
+                .as_deref()
+                .map(|d| parse_date_filter("to", d, true))
+                .transpose()?,
+        },
+        limit: args.limit,
+        offset: args.offset,
+        sort: args.sort.parse::<Sort>()?,
+        ..SearchRequest::new("")
+    };
+    request.validate()?;
+    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
+    let response = engine.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+    } else {
+        print_text(&response, args.offset);
+    }
+    Ok(if response.hits.is_empty() {
+        Outcome::NoHits
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Terminal styles: bold titles and highlighted words in colour, or `**markers**` when
+/// the output is piped or `NO_COLOR` is set.
+struct Style {
+    mark: (&'static str, &'static str),
+    title: (&'static str, &'static str),
+    dim: (&'static str, &'static str),
+}
+
+impl Style {
+    fn detect() -> Self {
+        if use_color() {
+            Style {
+                mark: ("\x1b[1;31m", "\x1b[0m\x1b[1m"),
+                title: ("\x1b[1m", "\x1b[0m"),
+                dim: ("\x1b[2m", "\x1b[0m"),
+            }
+        } else {
+            Style {
+                mark: ("**", "**"),
+                title: ("", ""),
+                dim: ("", ""),
+            }
+        }
+    }
+}
+
+fn print_text(response: &SearchResponse, offset: usize) {
+    let style = Style::detect();
+    if response.relaxed {
+        println!("No article has all the words; showing the closest matches.");
+    }
+    for (i, hit) in response.hits.iter().enumerate() {
+        print_hit(offset + i + 1, hit, &style);
+    }
+    let shown = response.hits.len();
+    let range = if shown == 0 {
+        "0".to_string()
+    } else {
+        format!("{}–{}", offset + 1, offset + shown)
+    };
+    println!("{range} of {} results ({:.2} ms)", response.total, response.took_ms);
+}
+
+fn print_hit(rank: usize, hit: &Hit, style: &Style) {
+    // The closing mark restores bold so the rest of the title stays bold.
+    let mark_close = if style.title.0.is_empty() {
+        style.mark.1.trim_end_matches("\x1b[1m")
+    } else {
+        style.mark.1
+    };
+    let title = hit.title_parts.render(style.mark.0, mark_close);
+    println!("{rank:>2}. {}{title}{}", style.title.0, style.title.1);
+    let mut meta = Vec::new();
+    if let Some(date) = &hit.date {
+        meta.push(date.get(..10).unwrap_or(date).to_string());
+    }
+    if !hit.tags.is_empty() {
+        meta.push(format!("tags: {}", hit.tags.join(", ")));
+    }
+    meta.push(format!("id: {}", hit.id));
+    println!("    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1);
+    let snippet = hit
+        .snippet_parts
+        .render(style.mark.0, style.mark.1.trim_end_matches("\x1b[1m"));
+    if !snippet.is_empty() {
+        println!("    {snippet}");
+    }
+    if let Some(url) = &hit.url {
+        println!("    {}{url}{}", style.dim.0, style.dim.1);
+    }
+    println!();
+}

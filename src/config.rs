@@ -1,0 +1,38 @@
+//! Defaults and limits, in one place so the README, the CLI and the server agree.
+
+/// The default index location, relative to the working directory.
+pub const DEFAULT_INDEX_DIR: &str = "index";
+
+/// What `xinwen serve` indexes when the default index is missing.
+pub const DEFAULT_SOURCES: [&str; 2] = ["fixtures/posts", "fixtures/jsonl"];
+
+/// The default address of `xinwen serve`: loopback only.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:7700";
+
+/// Results a page by default.
+pub const DEFAULT_LIMIT: usize = 10;
+
+/// The most results a page.
+pub const MAX_LIMIT: usize = 100;
+
+/// The deepest result reachable by paging (offset + limit).
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The longest query, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+/// The most words, phrases and filters in one query.
+pub const MAX_QUERY_TERMS: usize = 32;
+
+/// Target snippet length in characters (a little more when a sentence end is near).
+pub const SNIPPET_CHARS: usize = 120;
+
+/// Memory the index writer may use for buffering before it flushes a segment, in bytes,
+/// shared by its threads. Peak memory of a job is about this plus the dictionary (~60 MB).
+pub const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+
+/// Score multiplier of a match in the title, relative to the body.
+pub const TITLE_BOOST: f32 = 3.0;
+
+/// Score multiplier of a match in the tags, relative to the body.
+pub const TAGS_BOOST: f32 = 1.5;

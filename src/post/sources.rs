@@ -1,0 +1,352 @@
+//! Input paths → the files to read (folders walked recursively, in a stable order) → batches
+//! of parsed articles, parsed on all cores and delivered in input order.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use super::{Article, Location, MAX_INPUT_BYTES, Rejection, jsonl, parse_post_bytes};
+use crate::error::PostError;
+
+/// Inputs parsed together; large enough to keep every core busy, small enough to bound memory.
+const BATCH: usize = 2048;
+
+/// What kind of file an input is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// A Jekyll post (`.md`, `.markdown`, `.html`, `.htm`, `.txt`).
+    Post,
+    /// JSON Lines (`.jsonl`, `.ndjson`).
+    Jsonl,
+    /// Gzipped JSON Lines (`.jsonl.gz`, `.ndjson.gz`).
+    JsonlGz,
+}
+
+impl InputKind {
+    /// The kind of a file from its name; `None` for files xinwen does not read.
+    pub fn of(path: &Path) -> Option<InputKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name.ends_with(".jsonl.gz") || name.ends_with(".ndjson.gz") {
+            Some(InputKind::JsonlGz)
+        } else if name.ends_with(".jsonl") || name.ends_with(".ndjson") {
+            Some(InputKind::Jsonl)
+        } else if [".md", ".markdown", ".html", ".htm", ".txt"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
+            Some(InputKind::Post)
+        } else {
+            None
+        }
+    }
+}
+
+/// One file to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The file.
+    pub path: PathBuf,
+    /// How to read it.
+    pub kind: InputKind,
+}
+
+/// The files found under the given paths.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Files to read, in a stable order: the paths in the order given, each folder's
+    /// entries sorted by name.
+    pub inputs: Vec<Input>,
+    /// Paths that could not be read at all (missing, unreadable folder, unknown file type
+    /// named explicitly).
+    pub rejected: Vec<Rejection>,
+    /// Files inside folders that are not news inputs (images, `README.md`, hidden files).
+    pub skipped: usize,
+}
+
+/// Walks `paths`: files are taken as they are, folders recursively.
+pub fn find_inputs(paths: &[PathBuf]) -> Found {
+    let mut found = Found::default();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(e) => found.rejected.push(reject(path, None, PostError::Read(e.to_string()))),
+            Ok(meta) if meta.is_dir() => walk(path, &mut found),
+            Ok(_) => match InputKind::of(path) {
+                Some(kind) => found.inputs.push(Input {
+                    path: path.clone(),
+                    kind,
+                }),
+                None => found.rejected.push(reject(
+                    path,
+                    None,
+                    PostError::Read(
+                        "not a news file: expected .md, .markdown, .html, .htm, .txt, .jsonl, .ndjson or .jsonl.gz"
+                            .into(),
+                    ),
+                )),
+            },
+        }
+    }
+    found
+}
+
+fn walk(dir: &Path, found: &mut Found) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            found.rejected.push(reject(dir, None, PostError::Read(e.to_string())));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
+            found.skipped += 1;
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, found);
+        } else if let Some(kind) = InputKind::of(&path) {
+            found.inputs.push(Input { path, kind });
+        } else {
+            found.skipped += 1;
+        }
+    }
+}
+
+fn reject(path: &Path, line: Option<usize>, reason: PostError) -> Rejection {
+    Rejection {
+        location: Location {
+            path: path.to_path_buf(),
+            line,
+        },
+        reason,
+    }
+}
+
+/// A batch of parse results, in input order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Articles and rejections.
+    pub items: Vec<Result<Article, Rejection>>,
+    /// Bytes of input files this batch consumed (compressed size for `.gz`), for progress.
+    pub bytes: u64,
+}
+
+/// Reads inputs batch by batch; an iterator of [`Batch`].
+pub struct Reader {
+    inputs: std::vec::IntoIter<Input>,
+    current: Option<LineSource>,
+    pending_posts: Vec<Input>,
+}
+
+struct LineSource {
+    path: PathBuf,
+    lines: Box<dyn BufRead + Send>,
+    line_no: usize,
+    done: bool,
+    /// Bytes read from disk so far (compressed, for `.gz`), for progress.
+    consumed: Arc<AtomicU64>,
+    reported: u64,
+}
+
+/// A JSONL line and its 1-based number.
+type NumberedLine = (usize, Vec<u8>);
+
+/// Counts the bytes read through it, so progress follows the file on disk.
+struct Counting<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl Reader {
+    /// A reader over `inputs`.
+    pub fn new(inputs: Vec<Input>) -> Self {
+        Reader {
+            inputs: inputs.into_iter(),
+            current: None,
+            pending_posts: Vec::new(),
+        }
+    }
+
+    fn posts_batch(&mut self) -> Batch {
+        let posts = std::mem::take(&mut self.pending_posts);
+        let parsed: Vec<(Result<Article, Rejection>, u64)> = posts.par_iter().map(read_post).collect();
+        let bytes = parsed.iter().map(|(_, b)| b).sum();
+        Batch {
+            items: parsed.into_iter().map(|(r, _)| r).collect(),
+            bytes,
+        }
+    }
+}
+
+fn read_post(input: &Input) -> (Result<Article, Rejection>, u64) {
+    let bytes = match read_limited(&input.path) {
+        Ok(bytes) => bytes,
+        Err(reason) => return (Err(reject(&input.path, None, reason)), 0),
+    };
+    let len = bytes.len() as u64;
+    let result = parse_post_bytes(&input.path, &bytes).map_err(|reason| reject(&input.path, None, reason));
+    (result, len)
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>, PostError> {
+    let file = File::open(path).map_err(|e| PostError::Read(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| PostError::Read(e.to_string()))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(PostError::TooLarge { limit: MAX_INPUT_BYTES });
+    }
+    Ok(bytes)
+}
+
+fn open_lines(input: &Input, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + Send>, PostError> {
+    let file = File::open(&input.path).map_err(|e| PostError::Read(e.to_string()))?;
+    let file = Counting { inner: file, count };
+    Ok(match input.kind {
+        InputKind::JsonlGz => Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(file),
+        )),
+        _ => Box::new(BufReader::with_capacity(1 << 16, file)),
+    })
+}
+
+impl LineSource {
+    /// Reads up to [`BATCH`] lines: (line number, line bytes) or a read error that ends
+    /// the file.
+    fn take_lines(&mut self) -> (Vec<NumberedLine>, Option<Rejection>, u64) {
+        let mut lines = Vec::with_capacity(BATCH);
+        let consumed = |me: &mut Self| {
+            let now = me.consumed.load(Ordering::Relaxed);
+            let delta = now - me.reported.min(now);
+            me.reported = now;
+            delta
+        };
+        while lines.len() < BATCH && !self.done {
+            let mut buf = Vec::new();
+            match self.lines.read_until(b'\n', &mut buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {
+                    self.line_no += 1;
+                    if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                        lines.push((self.line_no, buf));
+                    }
+                }
+                Err(e) => {
+                    self.done = true;
+                    let rejection = reject(&self.path, Some(self.line_no + 1), PostError::Read(e.to_string()));
+                    let bytes = consumed(self);
+                    return (lines, Some(rejection), bytes);
+                }
+            }
+        }
+        let bytes = consumed(self);
+        (lines, None, bytes)
+    }
+}
+
+fn parse_jsonl_bytes(line: &[u8]) -> Result<Article, PostError> {
+    if line.len() > MAX_INPUT_BYTES {
+        return Err(PostError::TooLarge { limit: MAX_INPUT_BYTES });
+    }
+    let text = std::str::from_utf8(line).map_err(|e| PostError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    jsonl::parse_line(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+impl Iterator for Reader {
+    type Item = Batch;
+
+    fn next(&mut self) -> Option<Batch> {
+        loop {
+            if let Some(source) = self.current.as_mut() {
+                let (lines, error, bytes) = source.take_lines();
+                let path = source.path.clone();
+                if source.done {
+                    self.current = None;
+                }
+                if lines.is_empty() && error.is_none() {
+                    continue;
+                }
+                let mut items: Vec<Result<Article, Rejection>> = lines
+                    .par_iter()
+                    .map(|(line_no, line)| {
+                        parse_jsonl_bytes(line).map_err(|reason| reject(&path, Some(*line_no), reason))
+                    })
+                    .collect();
+                items.extend(error.map(Err));
+                return Some(Batch { items, bytes });
+            }
+            match self.inputs.next() {
+                Some(input) if input.kind == InputKind::Post => {
+                    self.pending_posts.push(input);
+                    if self.pending_posts.len() >= BATCH {
+                        return Some(self.posts_batch());
+                    }
+                }
+                Some(input) => {
+                    // Posts queued before this file go first, to keep input order.
+                    let flushed = (!self.pending_posts.is_empty()).then(|| self.posts_batch());
+                    let consumed = Arc::new(AtomicU64::new(0));
+                    match open_lines(&input, Arc::clone(&consumed)) {
+                        Ok(lines) => {
+                            self.current = Some(LineSource {
+                                path: input.path,
+                                lines,
+                                line_no: 0,
+                                done: false,
+                                consumed,
+                                reported: 0,
+                            })
+                        }
+                        Err(reason) => {
+                            let rejected = Batch {
+                                items: vec![Err(reject(&input.path, None, reason))],
+                                bytes: 0,
+                            };
+                            return Some(match flushed {
+                                Some(mut batch) => {
+                                    batch.items.extend(rejected.items);
+                                    batch
+                                }
+                                None => rejected,
+                            });
+                        }
+                    }
+                    if flushed.is_some() {
+                        return flushed;
+                    }
+                }
+                None => {
+                    return (!self.pending_posts.is_empty()).then(|| self.posts_batch());
+                }
+            }
+        }
+    }
+}
+
+/// Total size in bytes of the input files (compressed size for `.gz`), for progress bars.
+pub fn total_bytes(inputs: &[Input]) -> u64 {
+    inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(&i.path).ok())
+        .map(|m| m.len())
+        .sum()
+}

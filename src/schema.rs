@@ -1,0 +1,225 @@
+//! The index schema: the only place field names appear. [`Article`] → tantivy document and
+//! stored document → [`StoredArticle`].
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{DateTime, TantivyDocument};
+use time::OffsetDateTime;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::analysis::TOKENIZER;
+use crate::fold;
+use crate::post::Article;
+
+/// The fields of a xinwen index, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// The stable id: exact, stored, fast (for listing ids during incremental jobs).
+    pub id: Field,
+    /// Source URL: stored only.
+    pub url: Field,
+    /// Headline: analysed with positions, stored.
+    pub title: Field,
+    /// Body text: analysed with positions, stored.
+    pub body: Field,
+    /// Tags as searchable text (analysed), stored for display.
+    pub tags: Field,
+    /// Tags as exact values as written, for facet counts.
+    pub tag: Field,
+    /// Tags folded (case, width, script), for filters.
+    pub tag_key: Field,
+    /// Categories as exact values as written: stored, for facet counts.
+    pub category: Field,
+    /// Categories folded, for filters.
+    pub category_key: Field,
+    /// Publication time: indexed for ranges, fast for sorting, stored.
+    pub date: Field,
+    /// Publisher: stored.
+    pub source: Field,
+    /// Hash of everything indexed, to skip unchanged articles on re-runs.
+    pub hash: Field,
+    /// Hash of the folded title, to collapse syndicated copies.
+    pub title_key: Field,
+}
+
+/// Field names, public for the code that reads fast fields by name.
+pub mod names {
+    /// See [`super::Fields::id`].
+    pub const ID: &str = "id";
+    /// See [`super::Fields::tag`].
+    pub const TAG: &str = "tag";
+    /// See [`super::Fields::category`].
+    pub const CATEGORY: &str = "category";
+    /// See [`super::Fields::date`].
+    pub const DATE: &str = "date";
+    /// See [`super::Fields::hash`].
+    pub const HASH: &str = "hash";
+    /// See [`super::Fields::title_key`].
+    pub const TITLE_KEY: &str = "title_key";
+}
+
+/// Builds the schema.
+pub fn build() -> Schema {
+    let mut b = Schema::builder();
+    let analysed = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field(names::ID, STRING | STORED | FAST);
+    b.add_text_field("url", STORED);
+    b.add_text_field("title", analysed.clone());
+    b.add_text_field("body", analysed.clone());
+    b.add_text_field("tags", analysed);
+    b.add_text_field(names::TAG, FAST);
+    b.add_text_field("tag_key", STRING);
+    b.add_text_field(names::CATEGORY, STORED | FAST);
+    b.add_text_field("category_key", STRING);
+    b.add_date_field(
+        names::DATE,
+        DateOptions::default()
+            .set_indexed()
+            .set_fast()
+            .set_stored()
+            .set_precision(DateTimePrecision::Seconds),
+    );
+    b.add_text_field("source", STORED);
+    b.add_u64_field(names::HASH, STORED | FAST);
+    b.add_u64_field(names::TITLE_KEY, FAST);
+    b.build()
+}
+
+impl Fields {
+    /// Resolves the fields of `schema`; `None` when it is not a xinwen schema.
+    pub fn resolve(schema: &Schema) -> Option<Fields> {
+        let f = |name: &str| schema.get_field(name).ok();
+        Some(Fields {
+            id: f(names::ID)?,
+            url: f("url")?,
+            title: f("title")?,
+            body: f("body")?,
+            tags: f("tags")?,
+            tag: f(names::TAG)?,
+            tag_key: f("tag_key")?,
+            category: f(names::CATEGORY)?,
+            category_key: f("category_key")?,
+            date: f(names::DATE)?,
+            source: f("source")?,
+            hash: f(names::HASH)?,
+            title_key: f(names::TITLE_KEY)?,
+        })
+    }
+
+    /// The tantivy document for `article`.
+    pub fn to_doc(&self, article: &Article) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.id, &article.id);
+        if let Some(url) = &article.url {
+            doc.add_text(self.url, url);
+        }
+        doc.add_text(self.title, &article.title);
+        doc.add_text(self.body, &article.body);
+        for tag in &article.tags {
+            doc.add_text(self.tags, tag);
+            doc.add_text(self.tag, tag);
+            doc.add_text(self.tag_key, fold::fold_value(tag));
+        }
+        for category in &article.categories {
+            doc.add_text(self.category, category);
+            doc.add_text(self.category_key, fold::fold_value(category));
+        }
+        if let Some(date) = article.date {
+            doc.add_date(self.date, DateTime::from_utc(date));
+        }
+        if let Some(source) = &article.source {
+            doc.add_text(self.source, source);
+        }
+        doc.add_u64(self.hash, content_hash(article));
+        doc.add_u64(self.title_key, title_key(&article.title));
+        doc
+    }
+
+    /// The stored fields of a document.
+    pub fn from_doc(&self, doc: &TantivyDocument) -> StoredArticle {
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let texts = |field: Field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str())
+                .map(str::to_string)
+                .collect()
+        };
+        StoredArticle {
+            id: text(self.id).unwrap_or_default(),
+            url: text(self.url),
+            title: text(self.title).unwrap_or_default(),
+            body: text(self.body).unwrap_or_default(),
+            tags: texts(self.tags),
+            categories: texts(self.category),
+            date: doc.get_first(self.date).and_then(|v| match OwnedValue::from(v) {
+                OwnedValue::Date(d) => Some(d.into_utc()),
+                _ => None,
+            }),
+            source: text(self.source),
+            hash: doc.get_first(self.hash).and_then(|v| v.as_u64()).unwrap_or_default(),
+        }
+    }
+}
+
+/// An article as stored in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredArticle {
+    /// The stable id.
+    pub id: String,
+    /// Source URL.
+    pub url: Option<String>,
+    /// Headline.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Publication time.
+    pub date: Option<OffsetDateTime>,
+    /// Publisher.
+    pub source: Option<String>,
+    /// Content hash.
+    pub hash: u64,
+}
+
+/// A hash of everything an article puts in the index; equal hashes mean nothing to re-index.
+pub fn content_hash(article: &Article) -> u64 {
+    let mut h = Xxh3::new();
+    let mut put = |s: &str| {
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s.as_bytes());
+    };
+    put(&article.id);
+    put(article.url.as_deref().unwrap_or_default());
+    put(&article.title);
+    put(&article.body);
+    put(&article.date.map(|d| d.unix_timestamp().to_string()).unwrap_or_default());
+    for tag in &article.tags {
+        put(tag);
+    }
+    put("\u{1f}");
+    for category in &article.categories {
+        put(category);
+    }
+    put("\u{1f}");
+    put(article.source.as_deref().unwrap_or_default());
+    h.digest()
+}
+
+/// The key syndicated copies share: the folded title without spaces and punctuation.
+pub fn title_key(title: &str) -> u64 {
+    let folded: String = title
+        .chars()
+        .map(fold::fold_full)
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    xxhash_rust::xxh3::xxh3_64(folded.as_bytes())
+}

@@ -1,0 +1,388 @@
+//! [`ParsedQuery`] → tantivy [`Query`]: words become *concepts* (a word and the other
+//! ways its characters can be indexed), concepts are searched in title, tags and body with
+//! the title and tags weighted up, and filters are added as non-scoring clauses.
+//!
+//! A concept has alternatives, so that a word is found however jieba cut the article:
+//! - the word itself (`人工智能`), full weight;
+//! - the shorter dictionary words that cover it, as a phrase (`人工` `智能`), at a lower
+//!   weight: it matches articles where the context made jieba cut the word apart, and
+//!   since every article with the whole word also has its parts, whole-word matches still
+//!   rank first;
+//! - single characters typed together (a name jieba does not know: `宏瑞通`) and Latin
+//!   pieces joined by `.`/`-` (`00700.HK`, `3.5`) are a phrase, not loose words.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DateTime, Term};
+
+use super::query::{Item, ParsedQuery, Scope};
+use crate::analysis::{ChineseAnalyzer, Piece};
+use crate::config::{TAGS_BOOST, TITLE_BOOST};
+use crate::fold;
+use crate::schema::Fields;
+
+/// Weight of the covering-words alternative relative to the word itself.
+const COVER_WEIGHT: f32 = 0.3;
+
+/// A sequence of terms at character offsets; one term is a term query, more a phrase.
+type Alternative = Vec<(usize, String)>;
+
+/// One unit that must match: alternatives, each with a weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// The ways to match it.
+    pub alternatives: Vec<(Alternative, f32)>,
+    /// The texts to highlight for it (folded; a phrase typed with spaces gives one a part).
+    pub highlights: Vec<String>,
+}
+
+/// How the words of a query combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every word must match.
+    AllWords,
+    /// Any word may match; more matches rank higher (the no-results rescue).
+    AnyWord,
+}
+
+/// Filters outside the query text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Any of these tags (folded by the builder).
+    pub tags: Vec<String>,
+    /// Any of these categories.
+    pub categories: Vec<String>,
+    /// Not before (inclusive).
+    pub from: Option<time::OffsetDateTime>,
+    /// Not after (inclusive).
+    pub to: Option<time::OffsetDateTime>,
+}
+
+impl Filters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.categories.is_empty() && self.from.is_none() && self.to.is_none()
+    }
+}
+
+/// Builds tantivy queries for one index.
+pub struct Builder<'a> {
+    /// The index fields.
+    pub fields: &'a Fields,
+    /// The analyzer (the same one the index was built with).
+    pub analyzer: &'a ChineseAnalyzer,
+}
+
+impl Builder<'_> {
+    /// The concepts of a text item (see the module doc).
+    pub fn concepts(&self, text: &str, phrase: bool) -> Vec<Concept> {
+        let pieces = self.analyzer.analyze(text);
+        let mains: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].main).collect();
+        if mains.is_empty() {
+            return Vec::new();
+        }
+        let groups: Vec<Vec<usize>> = if phrase {
+            vec![mains]
+        } else {
+            let mut groups: Vec<Vec<usize>> = Vec::new();
+            for &m in &mains {
+                match groups.last_mut() {
+                    Some(g) if g.last().is_some_and(|&prev| joinable(text, &pieces[prev], &pieces[m])) => g.push(m),
+                    _ => groups.push(vec![m]),
+                }
+            }
+            groups
+        };
+        groups.into_iter().map(|g| concept(text, &pieces, &g)).collect()
+    }
+
+    /// The query for a parsed query plus filters. A query with no words matches all
+    /// articles (that pass the filters).
+    pub fn build(&self, parsed: &ParsedQuery, filters: &Filters, mode: Mode) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let group_occur = match mode {
+            Mode::AllWords => Occur::Must,
+            Mode::AnyWord => Occur::Should,
+        };
+        for group in &parsed.groups {
+            let mut alternatives: Vec<Box<dyn Query>> = group.iter().filter_map(|item| self.item(item, mode)).collect();
+            let query = match alternatives.len() {
+                0 => continue,
+                1 => alternatives.remove(0),
+                _ => Box::new(BooleanQuery::new(
+                    alternatives.into_iter().map(|q| (Occur::Should, q)).collect(),
+                )),
+            };
+            clauses.push((group_occur, query));
+        }
+        let has_positive = !clauses.is_empty();
+        for item in &parsed.excluded {
+            if let Some(q) = self.item(item, Mode::AnyWord) {
+                clauses.push((Occur::MustNot, q));
+            }
+        }
+        clauses.extend(self.filters(filters).into_iter().map(|q| (Occur::Must, q)));
+        if !has_positive {
+            if parsed.is_match_all() {
+                clauses.push((Occur::Must, Box::new(AllQuery)));
+            } else {
+                // Words were typed but none is searchable (only punctuation): nothing matches.
+                return Box::new(EmptyQuery);
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn item(&self, item: &Item, mode: Mode) -> Option<Box<dyn Query>> {
+        match item {
+            Item::Text { scope, text, phrase } => {
+                let fields: &[(Field, f32)] = match scope {
+                    Scope::All => &[
+                        (self.fields.title, TITLE_BOOST),
+                        (self.fields.tags, TAGS_BOOST),
+                        (self.fields.body, 1.0),
+                    ],
+                    Scope::Title => &[(self.fields.title, 1.0)],
+                };
+                let concepts = self.concepts(text, *phrase);
+                let mut queries: Vec<Box<dyn Query>> = concepts.iter().map(|c| concept_query(c, fields)).collect();
+                match queries.len() {
+                    0 => None,
+                    1 => queries.pop(),
+                    _ => {
+                        let occur = if mode == Mode::AllWords {
+                            Occur::Must
+                        } else {
+                            Occur::Should
+                        };
+                        Some(Box::new(BooleanQuery::new(
+                            queries.into_iter().map(|q| (occur, q)).collect(),
+                        )))
+                    }
+                }
+            }
+            Item::Tag(tag) => Some(exact(self.fields.tag_key, tag)),
+            Item::Category(category) => Some(exact(self.fields.category_key, category)),
+        }
+    }
+
+    fn filters(&self, filters: &Filters) -> Vec<Box<dyn Query>> {
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        let any_of = |field: Field, values: &[String]| -> Box<dyn Query> {
+            let terms: Vec<(Occur, Box<dyn Query>)> = values.iter().map(|v| (Occur::Should, exact(field, v))).collect();
+            Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(terms)), 0.0))
+        };
+        if !filters.tags.is_empty() {
+            out.push(any_of(self.fields.tag_key, &filters.tags));
+        }
+        if !filters.categories.is_empty() {
+            out.push(any_of(self.fields.category_key, &filters.categories));
+        }
+        if filters.from.is_some() || filters.to.is_some() {
+            let bound = |d: Option<time::OffsetDateTime>| match d {
+                Some(d) => std::ops::Bound::Included(Term::from_field_date_for_search(
+                    self.fields.date,
+                    DateTime::from_utc(d),
+                )),
+                None => std::ops::Bound::Unbounded,
+            };
+            let range = tantivy::query::RangeQuery::new(bound(filters.from), bound(filters.to));
+            out.push(Box::new(ConstScoreQuery::new(Box::new(range), 0.0)));
+        }
+        out
+    }
+}
+
+/// An exact-value clause that does not score (tags, categories).
+fn exact(field: Field, value: &str) -> Box<dyn Query> {
+    let term = Term::from_field_text(field, &fold::fold_value(value));
+    Box::new(ConstScoreQuery::new(
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        0.0,
+    ))
+}
+
+fn is_han(p: &Piece) -> bool {
+    p.text.chars().all(|c| !c.is_ascii())
+}
+
+fn is_latin(p: &Piece) -> bool {
+    p.text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Whether two consecutive main pieces of a query belong to one concept: single
+/// characters typed together, or Latin/digit pieces joined by `.`, `-`, `_`, `/`, `'`.
+fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
+    let gap = text.get(a.end..b.start).unwrap_or(" ");
+    if gap.is_empty() {
+        return a.chars == 1 && b.chars == 1 && is_han(a) && is_han(b);
+    }
+    is_latin(a)
+        && is_latin(b)
+        && gap
+            .chars()
+            .all(|c| matches!(fold::fold_char(c), '.' | '-' | '_' | '/' | '\'' | '+' | '&'))
+}
+
+/// Builds the concept of main pieces `group` (indices into `pieces`).
+fn concept(text: &str, pieces: &[Piece], group: &[usize]) -> Concept {
+    let base = pieces[group[0]].position;
+    let exact: Alternative = group
+        .iter()
+        .map(|&i| (pieces[i].position - base, pieces[i].text.clone()))
+        .collect();
+    let mut alternatives = vec![(exact.clone(), 1.0)];
+    // The finer alternative: every main piece replaced by the sub-words covering it.
+    let mut finer: Alternative = Vec::new();
+    let mut changed = false;
+    for &i in group {
+        match cover(pieces, i) {
+            Some(parts) => {
+                changed = true;
+                finer.extend(parts.into_iter().map(|(pos, t)| (pos - base, t)));
+            }
+            None => finer.push((pieces[i].position - base, pieces[i].text.clone())),
+        }
+    }
+    if changed && finer.len() > 1 {
+        alternatives.push((finer, COVER_WEIGHT));
+    }
+    let start = pieces[group[0]].start;
+    let end = pieces[group[group.len() - 1]].end;
+    let highlights = text
+        .get(start..end)
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(fold::fold_value)
+        .collect();
+    Concept {
+        alternatives,
+        highlights,
+    }
+}
+
+/// The sub-pieces that cover main piece `i` end to end (longest first), if they do.
+fn cover(pieces: &[Piece], i: usize) -> Option<Vec<(usize, String)>> {
+    let main = &pieces[i];
+    let subs: Vec<&Piece> = pieces[i + 1..].iter().take_while(|p| !p.main).collect();
+    if subs.is_empty() {
+        return None;
+    }
+    let mut at = main.position;
+    let end = main.position + main.chars;
+    let mut out = Vec::new();
+    while at < end {
+        let best = subs
+            .iter()
+            .filter(|p| p.position == at && p.position + p.chars <= end)
+            .max_by_key(|p| p.chars)?;
+        out.push((best.position, best.text.clone()));
+        at += best.chars;
+    }
+    (out.len() > 1).then_some(out)
+}
+
+fn concept_query(concept: &Concept, fields: &[(Field, f32)]) -> Box<dyn Query> {
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for &(field, field_boost) in fields {
+        for (alternative, weight) in &concept.alternatives {
+            let q: Box<dyn Query> = if alternative.len() == 1 {
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, &alternative[0].1),
+                    IndexRecordOption::WithFreqs,
+                ))
+            } else {
+                let terms = alternative
+                    .iter()
+                    .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                    .collect();
+                Box::new(PhraseQuery::new_with_offset(terms))
+            };
+            let boost = field_boost * weight;
+            should.push((
+                Occur::Should,
+                if (boost - 1.0).abs() > f32::EPSILON {
+                    Box::new(BoostQuery::new(q, boost))
+                } else {
+                    q
+                },
+            ));
+        }
+    }
+    if should.len() == 1 {
+        return should.pop().map(|(_, q)| q).unwrap_or_else(|| Box::new(EmptyQuery));
+    }
+    Box::new(BooleanQuery::new(should))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concepts(text: &str, phrase: bool) -> Vec<Vec<(Alternative, f32)>> {
+        let schema = crate::schema::build();
+        let fields = Fields::resolve(&schema).expect("xinwen schema");
+        let analyzer = ChineseAnalyzer::default();
+        let b = Builder {
+            fields: &fields,
+            analyzer: &analyzer,
+        };
+        b.concepts(text, phrase).into_iter().map(|c| c.alternatives).collect()
+    }
+
+    fn alt(terms: &[(usize, &str)], w: f32) -> (Alternative, f32) {
+        (terms.iter().map(|(p, t)| (*p, t.to_string())).collect(), w)
+    }
+
+    #[test]
+    fn a_long_word_is_also_its_covering_words() {
+        assert_eq!(
+            concepts("人工智能", false),
+            vec![vec![
+                alt(&[(0, "人工智能")], 1.0),
+                alt(&[(0, "人工"), (2, "智能")], COVER_WEIGHT)
+            ]]
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_phrases_of_characters() {
+        assert_eq!(
+            concepts("宏瑞通", false),
+            vec![vec![alt(&[(0, "宏"), (1, "瑞"), (2, "通")], 1.0)]]
+        );
+    }
+
+    #[test]
+    fn words_typed_together_are_separate_concepts() {
+        assert_eq!(
+            concepts("上海股市", false),
+            vec![vec![alt(&[(0, "上海")], 1.0)], vec![alt(&[(0, "股市")], 1.0)]]
+        );
+    }
+
+    #[test]
+    fn dotted_codes_are_one_phrase() {
+        assert_eq!(
+            concepts("00700.HK", false),
+            vec![vec![alt(&[(0, "00700"), (6, "hk")], 1.0)]]
+        );
+        assert_eq!(
+            concepts("iPhone15", false),
+            vec![vec![
+                alt(&[(0, "iphone15")], 1.0),
+                alt(&[(0, "iphone"), (6, "15")], COVER_WEIGHT)
+            ]]
+        );
+    }
+
+    #[test]
+    fn a_quoted_phrase_is_one_concept_with_offsets() {
+        assert_eq!(
+            concepts("上海 股市", true),
+            vec![vec![alt(&[(0, "上海"), (2, "股市")], 1.0)]]
+        );
+    }
+}

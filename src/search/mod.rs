@@ -1,0 +1,430 @@
+//! Searching an index: a [`SearchRequest`] (query text, filters, paging, sort) becomes a
+//! [`SearchResponse`] of ranked hits with highlighted titles and snippets, an exact total,
+//! and optionally facet counts. One [`Engine`] serves every front door.
+
+pub mod build;
+pub mod facets;
+pub mod query;
+pub mod snippet;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DateTime, DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use time::OffsetDateTime;
+use tracing::instrument;
+
+pub use build::{Filters, Mode};
+pub use facets::Facets;
+pub use query::{ParsedQuery, parse};
+pub use snippet::{Highlighted, Highlighter};
+
+use crate::analysis::ChineseAnalyzer;
+use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
+use crate::error::{IndexError, QueryError, Result};
+use crate::post::date::{BEIJING, parse_bound};
+use crate::post::format_date;
+use crate::schema::{Fields, StoredArticle, names};
+use crate::store::IndexDir;
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (BM25, title and tags weighted); newer first among equals.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = QueryError;
+
+    fn from_str(s: &str) -> Result<Self, QueryError> {
+        match s {
+            "relevance" | "" => Ok(Sort::Relevance),
+            "date" => Ok(Sort::Date),
+            other => Err(QueryError::InvalidParameter {
+                name: "sort",
+                message: format!("{other:?}: use relevance or date"),
+            }),
+        }
+    }
+}
+
+/// A search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    /// The query text (see [`query`] for the language).
+    pub query: String,
+    /// Tag, category and date filters.
+    pub filters: Filters,
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+    /// Whether to count facets.
+    pub facets: bool,
+    /// Snippet length in characters.
+    pub snippet_chars: usize,
+}
+
+impl SearchRequest {
+    /// A request for `query` with the defaults.
+    pub fn new(query: impl Into<String>) -> Self {
+        SearchRequest {
+            query: query.into(),
+            filters: Filters::default(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            sort: Sort::Relevance,
+            facets: false,
+            snippet_chars: SNIPPET_CHARS,
+        }
+    }
+
+    /// Checks the limits: 1 ≤ limit ≤ [`MAX_LIMIT`], offset + limit ≤ [`MAX_DEPTH`], dates
+    /// in order.
+    pub fn validate(&self) -> Result<(), QueryError> {
+        if self.limit == 0 || self.limit > MAX_LIMIT {
+            return Err(QueryError::InvalidParameter {
+                name: "limit",
+                message: format!("{}: use 1 to {MAX_LIMIT}", self.limit),
+            });
+        }
+        if self.offset.saturating_add(self.limit) > MAX_DEPTH {
+            return Err(QueryError::InvalidParameter {
+                name: "offset",
+                message: format!("results beyond the first {MAX_DEPTH} cannot be paged to; narrow the query"),
+            });
+        }
+        if let (Some(from), Some(to)) = (self.filters.from, self.filters.to)
+            && from > to
+        {
+            return Err(QueryError::EmptyDateRange {
+                from: format_date(from),
+                to: format_date(to),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Parses a `from`/`to` bound: `YYYY-MM-DD` (a `to` date covers that whole day) or RFC 3339.
+pub fn parse_date_filter(name: &'static str, raw: &str, upper: bool) -> Result<OffsetDateTime, QueryError> {
+    let invalid = || QueryError::InvalidDate {
+        name,
+        value: raw.to_string(),
+    };
+    let at = parse_bound(raw).ok_or_else(invalid)?;
+    let date_only = raw.trim().len() <= 10;
+    if upper && date_only {
+        let end = at.to_offset(BEIJING).replace_time(time::Time::MIDNIGHT) + time::Duration::days(1)
+            - time::Duration::seconds(1);
+        return Ok(end);
+    }
+    Ok(at)
+}
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Stable id.
+    pub id: String,
+    /// Source link.
+    pub url: Option<String>,
+    /// Headline.
+    pub title: String,
+    /// Publication time, RFC 3339 in Beijing time.
+    pub date: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Relevance score (0 when sorting by date without a query).
+    pub score: f32,
+    /// The headline, HTML-escaped, query words in `<mark>`.
+    pub title_html: String,
+    /// A snippet of the body, HTML-escaped, query words in `<mark>`.
+    pub snippet_html: String,
+    /// The headline's parts, for terminal rendering.
+    #[serde(skip)]
+    pub title_parts: Highlighted,
+    /// The snippet's parts, for terminal rendering.
+    #[serde(skip)]
+    pub snippet_parts: Highlighted,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Exact number of matching articles.
+    pub total: usize,
+    /// Time spent, in milliseconds.
+    pub took_ms: f64,
+    /// The requested page of hits.
+    pub hits: Vec<Hit>,
+    /// Facet counts over all matches, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// True when nothing matched all the words and the hits are the best partial matches.
+    pub relaxed: bool,
+}
+
+/// An open index ready to search.
+pub struct Engine {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: ChineseAnalyzer,
+    generation: PathBuf,
+}
+
+impl Engine {
+    /// Opens the live index under `dir`. The reader reloads by itself shortly after
+    /// another process commits.
+    pub fn open(dir: &IndexDir) -> Result<Engine, IndexError> {
+        let open = dir.open()?;
+        let reader = open
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        open.analyzer.warm_up();
+        Ok(Engine {
+            reader,
+            fields: open.fields,
+            analyzer: open.analyzer,
+            generation: open.generation,
+        })
+    }
+
+    /// The generation directory this engine reads.
+    pub fn generation(&self) -> &Path {
+        &self.generation
+    }
+
+    /// Reloads the reader now (tests; the server relies on the automatic reload).
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// The analyzer the index was built with.
+    pub fn analyzer(&self) -> &ChineseAnalyzer {
+        &self.analyzer
+    }
+
+    /// Runs a search.
+    #[instrument(skip_all, fields(query = %request.query))]
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        request.validate()?;
+        let parsed = query::parse(&request.query)?;
+        if parsed.is_match_all() && parsed.excluded.is_empty() && request.filters.is_empty() {
+            return Err(QueryError::Empty.into());
+        }
+        let searcher = self.reader.searcher();
+        let builder = build::Builder {
+            fields: &self.fields,
+            analyzer: &self.analyzer,
+        };
+        let mut relaxed = false;
+        let mut query = builder.build(&parsed, &request.filters, Mode::AllWords);
+        let mut total = query.count(&searcher)?;
+        if total == 0 && can_relax(&builder, &parsed) {
+            query = builder.build(&parsed, &request.filters, Mode::AnyWord);
+            total = query.count(&searcher)?;
+            relaxed = total > 0;
+        }
+        let by_date = request.sort == Sort::Date || parsed.is_match_all();
+        let page = self.top(&searcher, query.as_ref(), request, by_date)?;
+        let facets = if request.facets {
+            Some(searcher.search(query.as_ref(), &facets::FacetCollector)?)
+        } else {
+            None
+        };
+        let (title_hl, body_hl) = highlighters(&builder, &parsed);
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, address) in page {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let stored = self.fields.from_doc(&doc);
+            hits.push(make_hit(stored, score, &title_hl, &body_hl, request.snippet_chars));
+        }
+        Ok(SearchResponse {
+            query: request.query.clone(),
+            total,
+            took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            hits,
+            facets,
+            relaxed,
+        })
+    }
+
+    fn top(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        request: &SearchRequest,
+        by_date: bool,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+        if by_date {
+            let hits: Vec<(Option<DateTime>, DocAddress)> =
+                searcher.search(query, &top.order_by_fast_field(names::DATE, Order::Desc))?;
+            return Ok(hits.into_iter().map(|(_, a)| (0.0, a)).collect());
+        }
+        let mut hits = searcher.search(query, &top.order_by_score())?;
+        // Equal scores (a filter-only clause, identical articles) list newer articles first.
+        if hits.windows(2).any(|w| w[0].0 == w[1].0) {
+            let dates = |a: DocAddress| {
+                searcher
+                    .segment_reader(a.segment_ord)
+                    .fast_fields()
+                    .date(names::DATE)
+                    .ok()
+                    .and_then(|c| c.first(a.doc_id))
+                    .map(|d| d.into_timestamp_secs())
+                    .unwrap_or(i64::MIN)
+            };
+            hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| dates(b.1).cmp(&dates(a.1))));
+        }
+        Ok(hits)
+    }
+
+    /// One whole stored article.
+    pub fn get(&self, id: &str) -> Result<StoredArticle> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Err(IndexError::UnknownId(id.to_string()).into());
+        };
+        let doc: TantivyDocument = searcher.doc(*address)?;
+        Ok(self.fields.from_doc(&doc))
+    }
+
+    /// Figures about the index.
+    pub fn stats(&self) -> Result<Stats> {
+        let searcher = self.reader.searcher();
+        let mut oldest: Option<i64> = None;
+        let mut newest: Option<i64> = None;
+        for segment in searcher.segment_readers() {
+            let dates = segment.fast_fields().date(names::DATE)?;
+            for doc in segment.doc_ids_alive() {
+                if let Some(d) = dates.first(doc) {
+                    let secs = d.into_timestamp_secs();
+                    oldest = Some(oldest.map_or(secs, |o| o.min(secs)));
+                    newest = Some(newest.map_or(secs, |n| n.max(secs)));
+                }
+            }
+        }
+        let to_date = |s: Option<i64>| {
+            s.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+                .map(format_date)
+        };
+        Ok(Stats {
+            articles: searcher.num_docs(),
+            segments: searcher.segment_readers().len(),
+            size_bytes: dir_size(&self.generation),
+            oldest: to_date(oldest),
+            newest: to_date(newest),
+            generation: self
+                .generation
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string(),
+            last_commit: std::fs::metadata(self.generation.join("meta.json"))
+                .and_then(|m| m.modified())
+                .ok()
+                .map(|t| format_date(OffsetDateTime::from(t))),
+        })
+    }
+}
+
+/// Relaxing only helps a query with at least two things to match.
+fn can_relax(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> bool {
+    let concepts: usize = parsed
+        .positive_items()
+        .map(|item| match item {
+            query::Item::Text { text, phrase, .. } => builder.concepts(text, *phrase).len(),
+            _ => 1,
+        })
+        .sum();
+    concepts > 1
+}
+
+/// Highlighters for titles (every positive word) and bodies (words not limited to titles).
+fn highlighters(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> (Highlighter, Highlighter) {
+    let mut title_words = Vec::new();
+    let mut body_words = Vec::new();
+    for item in parsed.positive_items() {
+        if let query::Item::Text { scope, text, phrase } = item {
+            for concept in builder.concepts(text, *phrase) {
+                if *scope == query::Scope::All {
+                    body_words.extend(concept.highlights.iter().cloned());
+                }
+                title_words.extend(concept.highlights);
+            }
+        }
+    }
+    (Highlighter::new(title_words), Highlighter::new(body_words))
+}
+
+fn make_hit(stored: StoredArticle, score: f32, title_hl: &Highlighter, body_hl: &Highlighter, chars: usize) -> Hit {
+    let title_parts = snippet::highlight_all(&stored.title, title_hl);
+    let snippet_parts = snippet::snippet(&stored.body, body_hl, chars);
+    Hit {
+        title_html: title_parts.to_html(),
+        snippet_html: snippet_parts.to_html(),
+        id: stored.id,
+        url: stored.url,
+        title: stored.title,
+        date: stored.date.map(format_date),
+        tags: stored.tags,
+        categories: stored.categories,
+        score,
+        title_parts,
+        snippet_parts,
+    }
+}
+
+/// Figures about an index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Live articles.
+    pub articles: u64,
+    /// Segments.
+    pub segments: usize,
+    /// Size on disk of the live generation.
+    pub size_bytes: u64,
+    /// Earliest article date.
+    pub oldest: Option<String>,
+    /// Latest article date.
+    pub newest: Option<String>,
+    /// The live generation.
+    pub generation: String,
+    /// When the live generation was last committed.
+    pub last_commit: Option<String>,
+}
+
+fn dir_size(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}

@@ -1,0 +1,525 @@
+//! Highlighted titles and snippets, computed from the stored text without re-running the
+//! segmenter: the query's words are found in the folded text (so `臺灣` highlights `台湾`
+//! and `ABC` highlights `ＡＢＣ`), and the marks land on the article's own characters.
+//!
+//! A snippet is about [`SNIPPET_CHARS`](crate::config::SNIPPET_CHARS) characters cut at
+//! clause boundaries (。！？；，、 and line ends), centred on the window with the most
+//! distinct query words; when the words are far apart it is two fragments joined by `…`.
+//! Rendering escapes the text first and adds only `<mark>…</mark>`.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::fold;
+
+/// Finds query words in text.
+#[derive(Debug, Clone)]
+pub struct Highlighter {
+    matcher: Option<AhoCorasick>,
+    /// Per pattern: does it start / end with an ASCII letter or digit (then it must not be
+    /// glued to another one in the text: `ai` does not highlight inside `said`).
+    latin_edges: Vec<(bool, bool)>,
+}
+
+/// A highlighted word: byte range in the original text and which query word it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset past the last character.
+    pub end: usize,
+    /// Index of the query word.
+    pub pattern: usize,
+}
+
+impl Highlighter {
+    /// A highlighter for these (folded) words; empty words are ignored.
+    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Self {
+        let mut patterns: Vec<String> = words.into_iter().filter(|w| !w.trim().is_empty()).collect();
+        patterns.sort();
+        patterns.dedup();
+        let latin_edges = patterns
+            .iter()
+            .map(|p| {
+                let first = p.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+                let last = p.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+                (first, last)
+            })
+            .collect();
+        let matcher = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .ok()
+                .or_else(|| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(&patterns)
+                        .ok()
+                })
+        };
+        Highlighter { matcher, latin_edges }
+    }
+
+    /// The query words in `text`, in order, not overlapping.
+    pub fn find(&self, text: &str) -> Vec<Hit> {
+        let Some(matcher) = &self.matcher else {
+            return Vec::new();
+        };
+        let folded = fold::fold_for_matching(text);
+        let haystack: &str = &folded.text;
+        let bytes = haystack.as_bytes();
+        let mut hits: Vec<Hit> = Vec::new();
+        for m in matcher.find_iter(haystack) {
+            let pattern = m.pattern().as_usize();
+            let (latin_start, latin_end) = self.latin_edges.get(pattern).copied().unwrap_or_default();
+            if latin_start && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+                continue;
+            }
+            if latin_end && bytes.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+                continue;
+            }
+            let start = folded.original_offset(m.start());
+            let end = folded.original_offset(m.end());
+            // Adjacent words become one mark: `<mark>上海股市</mark>`, not two.
+            match hits.last_mut() {
+                Some(last) if last.end == start => last.end = end,
+                _ => hits.push(Hit { start, end, pattern }),
+            }
+        }
+        hits
+    }
+}
+
+/// Part of a rendered text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Plain text.
+    Text(String),
+    /// A query word.
+    Mark(String),
+    /// Text left out.
+    Ellipsis,
+}
+
+/// A highlighted text: parts in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Highlighted {
+    /// The parts.
+    pub parts: Vec<Part>,
+}
+
+impl Highlighted {
+    /// HTML: the text escaped, query words in `<mark>`, omissions as `…`.
+    pub fn to_html(&self) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => escape_html_into(t, &mut out),
+                Part::Mark(t) => {
+                    out.push_str("<mark>");
+                    escape_html_into(t, &mut out);
+                    out.push_str("</mark>");
+                }
+                Part::Ellipsis => out.push('…'),
+            }
+        }
+        out
+    }
+
+    /// Plain text with query words between `open` and `close` (ANSI colours, or markers).
+    pub fn render(&self, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Mark(t) => {
+                    out.push_str(open);
+                    out.push_str(t);
+                    out.push_str(close);
+                }
+                Part::Ellipsis => out.push('…'),
+            }
+        }
+        out
+    }
+
+    /// The marked words, in order (tests and debugging).
+    pub fn marks(&self) -> Vec<&str> {
+        self.parts
+            .iter()
+            .filter_map(|p| match p {
+                Part::Mark(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_html_into(text, &mut out);
+    out
+}
+
+fn escape_html_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+/// The whole of `text` with the query words marked (titles).
+pub fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
+    let hits = highlighter.find(text);
+    let mut out = Highlighted::default();
+    push_range(text, 0..text.len(), &hits, &mut out);
+    out
+}
+
+/// Adds `text[range]` with its hits marked; newlines become spaces (a snippet is one line).
+fn push_range(text: &str, range: Range<usize>, hits: &[Hit], out: &mut Highlighted) {
+    let mut at = range.start;
+    let clean = |s: &str| s.replace(['\n', '\r'], " ");
+    for hit in hits.iter().filter(|h| h.start >= range.start && h.end <= range.end) {
+        if hit.start > at {
+            out.parts.push(Part::Text(clean(&text[at..hit.start])));
+        }
+        out.parts.push(Part::Mark(clean(&text[hit.start..hit.end])));
+        at = hit.end;
+    }
+    if at < range.end {
+        out.parts.push(Part::Text(clean(&text[at..range.end])));
+    }
+}
+
+/// A clause: a stretch of text ending after a clause or sentence mark.
+#[derive(Debug, Clone)]
+struct Clause {
+    start: usize,
+    end: usize,
+    chars: usize,
+    /// Begins a sentence (text start, after 。！？ or a line end).
+    sentence_start: bool,
+    /// Ends a sentence.
+    sentence_end: bool,
+}
+
+fn is_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '\n' | '…')
+}
+
+fn is_clause_end(c: char) -> bool {
+    matches!(c, '，' | ',' | '、' | '：' | ':')
+}
+
+fn is_closing(c: char) -> bool {
+    matches!(c, '”' | '’' | '」' | '』' | '）' | ')' | '"' | '】' | '》')
+}
+
+fn clauses(text: &str) -> Vec<Clause> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = 0;
+    let mut sentence_start = true;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        chars += 1;
+        let sentence = is_sentence_end(c);
+        if !(sentence || is_clause_end(c)) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        // Closing quotes and brackets stay with the clause they close.
+        while let Some(&(j, next)) = iter.peek() {
+            if !(is_closing(next) || (sentence && is_sentence_end(next))) {
+                break;
+            }
+            end = j + next.len_utf8();
+            chars += 1;
+            iter.next();
+        }
+        out.push(Clause {
+            start,
+            end,
+            chars,
+            sentence_start,
+            sentence_end: sentence,
+        });
+        start = end;
+        chars = 0;
+        sentence_start = sentence;
+    }
+    if start < text.len() {
+        out.push(Clause {
+            start,
+            end: text.len(),
+            chars,
+            sentence_start,
+            sentence_end: true,
+        });
+    }
+    out
+}
+
+/// The best window of clauses for `wanted` patterns within `budget` characters:
+/// (first clause, last clause exclusive, score). Windows are anchored on a clause with a
+/// wanted word, start at the beginning of its sentence when that fits, and extend forward.
+fn best_window(
+    clauses: &[Clause],
+    hits_per_clause: &[Vec<usize>],
+    wanted: &[bool],
+    budget: usize,
+) -> Option<(usize, usize, usize)> {
+    let is_wanted = |p: &usize| wanted.get(*p).copied().unwrap_or(false);
+    let mut best: Option<(usize, usize, usize)> = None;
+    for anchor in 0..clauses.len() {
+        if !hits_per_clause[anchor].iter().any(is_wanted) {
+            continue;
+        }
+        // Walk back towards the sentence start while the budget allows.
+        let mut start = anchor;
+        let mut chars = clauses[anchor].chars;
+        while !clauses[start].sentence_start && start > 0 && chars + clauses[start - 1].chars <= budget {
+            start -= 1;
+            chars += clauses[start].chars;
+        }
+        let mut end = anchor + 1;
+        while end < clauses.len() && chars + clauses[end].chars <= budget {
+            chars += clauses[end].chars;
+            end += 1;
+        }
+        let mut seen = vec![false; wanted.len()];
+        let mut total = 0;
+        for &p in hits_per_clause[start..end].iter().flatten().filter(|p| is_wanted(p)) {
+            seen[p] = true;
+            total += 1;
+        }
+        let distinct = seen.iter().filter(|&&s| s).count();
+        let score = distinct * 1000 + total.min(99) * 10 + usize::from(clauses[start].sentence_start);
+        if best.is_none_or(|(_, _, s)| score > s) {
+            best = Some((start, end, score));
+        }
+    }
+    best
+}
+
+/// A snippet of `text` around the query words, at most about `budget` characters.
+pub fn snippet(text: &str, highlighter: &Highlighter, budget: usize) -> Highlighted {
+    let hits = highlighter.find(text);
+    let clauses = clauses(text);
+    let mut out = Highlighted::default();
+    if clauses.is_empty() {
+        return out;
+    }
+    let patterns = hits.iter().map(|h| h.pattern + 1).max().unwrap_or(0);
+    let mut hits_per_clause: Vec<Vec<usize>> = vec![Vec::new(); clauses.len()];
+    let mut c = 0;
+    for hit in &hits {
+        while c + 1 < clauses.len() && clauses[c].end <= hit.start {
+            c += 1;
+        }
+        hits_per_clause[c].push(hit.pattern);
+    }
+    let all = vec![true; patterns];
+    let found: usize = (0..patterns).filter(|&p| hits.iter().any(|h| h.pattern == p)).count();
+    let Some(single) = best_window(&clauses, &hits_per_clause, &all, budget) else {
+        // No query word in the text: its opening lines.
+        let (i, j) = lead_window(&clauses, budget);
+        push_window(text, &clauses, i, j, &hits, budget, &mut out);
+        return out;
+    };
+    let single_distinct = single.2 / 1000;
+    if single_distinct < found
+        && let Some(first) = best_window(&clauses, &hits_per_clause, &all, budget / 2)
+    {
+        let in_first: Vec<bool> = (0..patterns)
+            .map(|p| (first.0..first.1).any(|k| hits_per_clause[k].contains(&p)))
+            .collect();
+        let missing: Vec<bool> = in_first.iter().map(|&inside| !inside).collect();
+        let rest: Vec<Vec<usize>> = hits_per_clause
+            .iter()
+            .enumerate()
+            .map(|(k, h)| {
+                if (first.0..first.1).contains(&k) {
+                    Vec::new()
+                } else {
+                    h.clone()
+                }
+            })
+            .collect();
+        if let Some(second) = best_window(&clauses, &rest, &missing, budget / 2)
+            && first.2 / 1000 + second.2 / 1000 > single_distinct
+            && (second.1 <= first.0 || second.0 >= first.1)
+        {
+            let (a, b) = if first.0 < second.0 {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            push_window(text, &clauses, a.0, a.1, &hits, budget / 2, &mut out);
+            if out.parts.last() != Some(&Part::Ellipsis) {
+                out.parts.push(Part::Ellipsis);
+            }
+            let mut tail = Highlighted::default();
+            push_window(text, &clauses, b.0, b.1, &hits, budget / 2, &mut tail);
+            if tail.parts.first() == Some(&Part::Ellipsis) {
+                tail.parts.remove(0);
+            }
+            out.parts.extend(tail.parts);
+            return out;
+        }
+    }
+    push_window(text, &clauses, single.0, single.1, &hits, budget, &mut out);
+    out
+}
+
+fn lead_window(clauses: &[Clause], budget: usize) -> (usize, usize) {
+    let mut chars = 0;
+    let mut j = 0;
+    while j < clauses.len() && (j == 0 || chars + clauses[j].chars <= budget) {
+        chars += clauses[j].chars;
+        j += 1;
+    }
+    (0, j)
+}
+
+/// Adds clauses `i..j` to `out` with ellipses where text is left out; a single clause
+/// longer than the budget is cut around its first hit, never inside a character or a hit.
+fn push_window(text: &str, clauses: &[Clause], i: usize, j: usize, hits: &[Hit], budget: usize, out: &mut Highlighted) {
+    let mut start = clauses[i].start;
+    let mut end = clauses[j - 1].end;
+    let chars: usize = clauses[i..j].iter().map(|c| c.chars).sum();
+    let mut cut_start = !clauses[i].sentence_start;
+    let mut cut_end = !clauses[j - 1].sentence_end;
+    if chars > budget {
+        let first_hit = hits.iter().find(|h| h.start >= start && h.end <= end);
+        let anchor = first_hit.map_or(start, |h| h.start);
+        // Start a third of the budget before the first hit, then take `budget` characters.
+        let before = text[start..anchor]
+            .chars()
+            .rev()
+            .take(budget / 3)
+            .map(char::len_utf8)
+            .sum::<usize>();
+        let new_start = anchor - before;
+        let mut new_end = new_start;
+        for (taken, c) in text[new_start..end].chars().enumerate() {
+            if taken >= budget {
+                break;
+            }
+            new_end += c.len_utf8();
+        }
+        // Never cut a highlighted word: move the cuts outside any hit they fall in.
+        for h in hits {
+            if h.start < new_end && new_end < h.end {
+                new_end = h.end;
+            }
+            if h.start < new_start && new_start < h.end {
+                return push_window_at(text, h.start, new_end, hits, true, new_end < end || cut_end, out);
+            }
+        }
+        cut_start |= new_start > start;
+        cut_end |= new_end < end;
+        start = new_start;
+        end = new_end;
+    }
+    push_window_at(text, start, end, hits, cut_start, cut_end, out);
+}
+
+fn push_window_at(
+    text: &str,
+    start: usize,
+    end: usize,
+    hits: &[Hit],
+    cut_start: bool,
+    cut_end: bool,
+    out: &mut Highlighted,
+) {
+    // Leading paragraph breaks and spaces read badly at the start of a snippet.
+    let trimmed_start = start + (text[start..end].len() - text[start..end].trim_start().len());
+    let trimmed_end = trimmed_start + text[trimmed_start..end].trim_end().len();
+    if cut_start {
+        out.parts.push(Part::Ellipsis);
+    }
+    push_range(text, trimmed_start..trimmed_end, hits, out);
+    if cut_end {
+        out.parts.push(Part::Ellipsis);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hl(words: &[&str]) -> Highlighter {
+        Highlighter::new(words.iter().map(|w| fold::fold_value(w)))
+    }
+
+    #[test]
+    fn marks_are_escaped_text_plus_mark_tags() {
+        let title = highlight_all("<script>上海</script>股市", &hl(&["上海"]));
+        assert_eq!(title.to_html(), "&lt;script&gt;<mark>上海</mark>&lt;/script&gt;股市");
+    }
+
+    #[test]
+    fn folded_matches_land_on_the_original_characters() {
+        let h = highlight_all("臺灣經濟與ＡＢＣ１２３", &hl(&["台湾", "abc123"]));
+        assert_eq!(h.marks(), ["臺灣", "ＡＢＣ１２３"]);
+    }
+
+    #[test]
+    fn latin_words_match_whole_only() {
+        assert_eq!(highlight_all("He said AI is here", &hl(&["ai"])).marks(), ["AI"]);
+    }
+
+    #[test]
+    fn adjacent_words_make_one_mark() {
+        assert_eq!(
+            highlight_all("今天上海股市大涨", &hl(&["上海", "股市"])).marks(),
+            ["上海股市"]
+        );
+    }
+
+    #[test]
+    fn snippet_is_the_clauses_around_the_words() {
+        let text = "第一句话没有关键词。第二句话也没有。这里提到上海股市的表现，非常好。最后一句。";
+        let s = snippet(text, &hl(&["上海"]), 20);
+        assert_eq!(s.render("[", "]"), "这里提到[上海]股市的表现，非常好。");
+    }
+
+    #[test]
+    fn far_apart_words_give_two_fragments() {
+        let filler = "这是一段很长的没有关键词的文字。".repeat(20);
+        let text = format!("开头提到茅台的消息。{filler}结尾说到五粮液的情况。");
+        let s = snippet(&text, &hl(&["茅台", "五粮液"]), 40);
+        assert_eq!(s.render("[", "]"), "开头提到[茅台]的消息。…结尾说到[五粮液]的情况。");
+    }
+
+    #[test]
+    fn a_long_clause_is_cut_without_splitting_a_mark() {
+        let text = format!("{}上海{}", "字".repeat(100), "文".repeat(100));
+        let s = snippet(&text, &hl(&["上海"]), 30);
+        let rendered = s.render("[", "]");
+        assert!(rendered.starts_with('…') && rendered.ends_with('…'), "{rendered}");
+        assert!(rendered.contains("[上海]"));
+        assert!(rendered.chars().count() <= 36, "{rendered}");
+    }
+
+    #[test]
+    fn no_match_gives_the_opening() {
+        let s = snippet("第一句。第二句。", &hl(&["无关"]), 120);
+        assert_eq!(s.render("[", "]"), "第一句。第二句。");
+    }
+}

@@ -1,0 +1,330 @@
+//! The index directory on disk: generations, the `CURRENT` pointer, the writer lock.
+//!
+//! ```text
+//! index/
+//!   CURRENT            name of the live generation ("gen-000002"), replaced atomically
+//!   gen-000002/        a tantivy index + xinwen.json (analyzer, user dictionary)
+//!   .xinwen.lock       held (flock) by the one job writing; says who holds it
+//! ```
+//! A rebuild writes a new generation beside the live one and switches `CURRENT` only once
+//! it is committed; readers follow `CURRENT`. Generations that are not live are leftovers
+//! of a killed job and are removed by the next writer.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tantivy::Index;
+use tantivy::IndexSettings;
+
+use crate::analysis::ChineseAnalyzer;
+use crate::error::IndexError;
+use crate::schema::{self, Fields};
+
+const CURRENT: &str = "CURRENT";
+const LOCK: &str = ".xinwen.lock";
+const MANIFEST: &str = "xinwen.json";
+const USER_DICT: &str = "user_dict.txt";
+const GEN_PREFIX: &str = "gen-";
+
+/// What a generation records about how it was built.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    /// Layout version of xinwen's index.
+    pub format: u32,
+    /// The analyzer that built it; a different one needs a rebuild.
+    pub analyzer: String,
+    /// Whether `user_dict.txt` beside it extends the dictionary.
+    pub user_dict: bool,
+}
+
+/// The current layout version.
+pub const FORMAT: u32 = 1;
+
+/// Identifies the analysis rules; bump when tokens change so old indexes ask for a rebuild.
+pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v1";
+
+impl Manifest {
+    /// The manifest for a new generation.
+    pub fn new(user_dict: bool) -> Self {
+        Manifest {
+            format: FORMAT,
+            analyzer: ANALYZER_VERSION.to_string(),
+            user_dict,
+        }
+    }
+}
+
+/// A tantivy index opened with xinwen's analyzer registered.
+pub struct OpenIndex {
+    /// The tantivy index.
+    pub index: Index,
+    /// Its fields.
+    pub fields: Fields,
+    /// The analyzer it was built with (registered on it).
+    pub analyzer: ChineseAnalyzer,
+    /// The generation directory.
+    pub generation: PathBuf,
+    /// What it was built with.
+    pub manifest: Manifest,
+}
+
+/// The index root directory.
+#[derive(Debug, Clone)]
+pub struct IndexDir {
+    root: PathBuf,
+}
+
+impl IndexDir {
+    /// An index root (nothing is touched until used).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        IndexDir { root: root.into() }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn io(&self, context: impl Into<String>) -> impl FnOnce(std::io::Error) -> IndexError {
+        let context = context.into();
+        move |source| IndexError::Io { context, source }
+    }
+
+    /// The live generation's directory, `None` when there is no index yet.
+    pub fn live_generation(&self) -> Result<Option<PathBuf>, IndexError> {
+        let pointer = self.root.join(CURRENT);
+        let name = match fs::read_to_string(&pointer) {
+            Ok(name) => name,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.io(format!("cannot read {}", pointer.display()))(e)),
+        };
+        let name = name.trim();
+        if !name.starts_with(GEN_PREFIX) || name.contains(['/', '\\']) {
+            return Err(self.unreadable(format!("{CURRENT} names {name:?}, not a generation")));
+        }
+        Ok(Some(self.root.join(name)))
+    }
+
+    fn unreadable(&self, reason: String) -> IndexError {
+        IndexError::Unreadable {
+            path: self.root.clone(),
+            reason,
+        }
+    }
+
+    /// Opens the live generation for reading or writing.
+    pub fn open(&self) -> Result<OpenIndex, IndexError> {
+        let Some(generation) = self.live_generation()? else {
+            return Err(IndexError::Missing {
+                path: self.root.clone(),
+            });
+        };
+        self.open_generation(&generation)
+    }
+
+    /// Opens a given generation.
+    pub fn open_generation(&self, generation: &Path) -> Result<OpenIndex, IndexError> {
+        let manifest_path = generation.join(MANIFEST);
+        let manifest: Manifest = fs::read_to_string(&manifest_path)
+            .map_err(|e| self.unreadable(format!("cannot read {}: {e}", manifest_path.display())))
+            .and_then(|text| {
+                serde_json::from_str(&text).map_err(|e| self.unreadable(format!("invalid {MANIFEST}: {e}")))
+            })?;
+        if manifest.format != FORMAT || manifest.analyzer != ANALYZER_VERSION {
+            return Err(self.unreadable(format!(
+                "it was built by another version of xinwen (format {}, analyzer {})",
+                manifest.format, manifest.analyzer
+            )));
+        }
+        let index = Index::open_in_dir(generation).map_err(|e| self.unreadable(e.to_string()))?;
+        let fields = Fields::resolve(&index.schema()).ok_or_else(|| self.unreadable("not a xinwen schema".into()))?;
+        let analyzer = if manifest.user_dict {
+            load_analyzer(Some(&generation.join(USER_DICT)))?
+        } else {
+            ChineseAnalyzer::default()
+        };
+        analyzer.register(&index);
+        Ok(OpenIndex {
+            index,
+            fields,
+            analyzer,
+            generation: generation.to_path_buf(),
+            manifest,
+        })
+    }
+
+    /// Creates a new, empty generation beside the live one (not live until [`publish`]ed).
+    ///
+    /// [`publish`]: IndexDir::publish
+    pub fn create_generation(&self, user_dict: Option<&Path>) -> Result<OpenIndex, IndexError> {
+        fs::create_dir_all(&self.root).map_err(self.io(format!("cannot create {}", self.root.display())))?;
+        let next = self
+            .generations()?
+            .iter()
+            .filter_map(|p| generation_number(p))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let generation = self.root.join(format!("{GEN_PREFIX}{next:06}"));
+        fs::create_dir(&generation).map_err(self.io(format!("cannot create {}", generation.display())))?;
+        let analyzer = load_analyzer(user_dict)?;
+        if let Some(dict) = user_dict {
+            fs::copy(dict, generation.join(USER_DICT)).map_err(self.io(format!("cannot copy {}", dict.display())))?;
+        }
+        let manifest = Manifest::new(user_dict.is_some());
+        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        write_synced(&generation.join(MANIFEST), text.as_bytes()).map_err(self.io("cannot write the manifest"))?;
+        let index = Index::builder()
+            .schema(schema::build())
+            .settings(IndexSettings::default())
+            .create_in_dir(&generation)?;
+        analyzer.register(&index);
+        let fields = Fields::resolve(&index.schema()).ok_or_else(|| self.unreadable("schema mismatch".into()))?;
+        Ok(OpenIndex {
+            index,
+            fields,
+            analyzer,
+            generation,
+            manifest,
+        })
+    }
+
+    /// Makes `generation` the live one: `CURRENT` is replaced by a rename, so a reader
+    /// sees the old or the new generation, never a mix.
+    pub fn publish(&self, generation: &Path) -> Result<(), IndexError> {
+        let name = generation
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| self.unreadable("bad generation path".into()))?;
+        let tmp = self.root.join(format!("{CURRENT}.tmp"));
+        write_synced(&tmp, format!("{name}\n").as_bytes()).map_err(self.io("cannot write CURRENT.tmp"))?;
+        fs::rename(&tmp, self.root.join(CURRENT)).map_err(self.io("cannot replace CURRENT"))?;
+        if let Ok(dir) = File::open(&self.root) {
+            // Persist the rename itself; failing here only weakens durability on power loss.
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// All generation directories, live or not.
+    fn generations(&self) -> Result<Vec<PathBuf>, IndexError> {
+        let entries = match fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.io(format!("cannot list {}", self.root.display()))(e)),
+        };
+        Ok(entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir() && generation_number(p).is_some())
+            .collect())
+    }
+
+    /// Removes every generation but the live one (leftovers of killed or finished jobs).
+    /// Call only while holding the [`WriterLock`].
+    pub fn remove_stale_generations(&self, _lock: &WriterLock) -> Result<usize, IndexError> {
+        let live = self.live_generation()?;
+        let mut removed = 0;
+        for generation in self.generations()? {
+            if Some(&generation) != live.as_ref() {
+                fs::remove_dir_all(&generation).map_err(self.io(format!("cannot remove {}", generation.display())))?;
+                removed += 1;
+            }
+        }
+        let _ = fs::remove_file(self.root.join(format!("{CURRENT}.tmp")));
+        Ok(removed)
+    }
+
+    /// Takes the one-writer lock. With `wait`, blocks until it is free; otherwise fails at
+    /// once naming the holder. The lock is an OS file lock: a killed job's lock is released
+    /// by the kernel and never blocks the next one.
+    pub fn lock(&self, wait: bool, holder: &str) -> Result<WriterLock, IndexError> {
+        fs::create_dir_all(&self.root).map_err(self.io(format!("cannot create {}", self.root.display())))?;
+        let path = self.root.join(LOCK);
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(self.io(format!("cannot open {}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) if wait => {
+                file.lock().map_err(self.io("cannot lock the index"))?;
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut who = String::new();
+                let _ = file.read_to_string(&mut who);
+                let who = who.trim();
+                return Err(IndexError::Locked {
+                    path: self.root.clone(),
+                    holder: if who.is_empty() {
+                        "another xinwen process".into()
+                    } else {
+                        who.to_string()
+                    },
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(self.io("cannot lock the index")(e)),
+        }
+        // Tell a second job who holds the lock.
+        let _ = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| {
+            writeln!(
+                file,
+                "pid {} ({holder}, since {})",
+                std::process::id(),
+                crate::post::format_date(time::OffsetDateTime::now_utc())
+            )
+        });
+        Ok(WriterLock { _file: file })
+    }
+}
+
+/// Proof that this process is the index's one writer; released on drop (or death).
+pub struct WriterLock {
+    _file: File,
+}
+
+fn generation_number(path: &Path) -> Option<u64> {
+    path.file_name()?.to_str()?.strip_prefix(GEN_PREFIX)?.parse().ok()
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// The analyzer for an optional user dictionary (jieba's `word [freq] [tag]` lines).
+pub fn load_analyzer(user_dict: Option<&Path>) -> Result<ChineseAnalyzer, IndexError> {
+    let Some(path) = user_dict else {
+        return Ok(ChineseAnalyzer::default());
+    };
+    let invalid = |reason: String| IndexError::Dictionary {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+    let mut jieba = jieba_rs::Jieba::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut parts = line.split_whitespace();
+        let Some(word) = parts.next() else { continue };
+        if word.starts_with('#') {
+            continue;
+        }
+        let freq = match parts.next() {
+            Some(f) => Some(
+                f.parse::<usize>()
+                    .map_err(|_| invalid(format!("line {}: frequency {f:?} is not a number", n + 1)))?,
+            ),
+            None => None,
+        };
+        // Words are folded like the text they will be matched against.
+        let folded: String = word.chars().map(crate::fold::fold_char).collect();
+        jieba.add_word(&folded, freq, parts.next());
+    }
+    Ok(ChineseAnalyzer::with_jieba(jieba))
+}
