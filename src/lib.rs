@@ -25,6 +25,7 @@ pub mod indexer;
 pub mod post;
 pub mod schema;
 pub mod search;
+pub mod server;
 pub mod store;
 
 pub use error::{Error, IndexError, PostError, QueryError, Result};

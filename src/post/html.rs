@@ -67,8 +67,12 @@ fn split_chunk(s: &str, max: usize) -> (&str, &str) {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Gap {
     None,
-    /// Source whitespace: a space, unless it sits between CJK characters.
+    /// Source whitespace with a line break in it: a space, unless it sits between CJK
+    /// characters (source wrapping must not split Chinese words).
     Soft,
+    /// Source whitespace on one line: one space, even between CJK characters, since
+    /// headlines separate phrases that way (学思想 强党性 重实践).
+    Typed,
     /// A table-cell boundary: always a space, even between CJK characters.
     Hard,
 }
@@ -107,7 +111,7 @@ impl Writer {
             if self.newlines_break && (c == '\n' || c == '\r') {
                 self.line_break();
             } else if is_space(c) {
-                self.soft_space();
+                self.soft_space(c == '\n' || c == '\r');
             }
         }
         self.run(s.get(start..).unwrap_or_default());
@@ -120,7 +124,7 @@ impl Writer {
         };
         if let Some(prev) = self.last {
             match self.gap {
-                Gap::Hard => self.out.push(' '),
+                Gap::Hard | Gap::Typed => self.out.push(' '),
                 Gap::Soft if !joins_without_space(prev, first) => self.out.push(' '),
                 _ => {}
             }
@@ -130,10 +134,15 @@ impl Writer {
         self.last = Some(chars.next_back().unwrap_or(first));
     }
 
-    fn soft_space(&mut self) {
-        if self.last.is_some() && self.gap == Gap::None {
-            self.gap = Gap::Soft;
+    fn soft_space(&mut self, line_break: bool) {
+        if self.last.is_none() {
+            return;
         }
+        self.gap = match (self.gap, line_break) {
+            (Gap::Hard, _) => Gap::Hard,
+            (_, true) | (Gap::Soft, false) => Gap::Soft,
+            (Gap::None | Gap::Typed, false) => Gap::Typed,
+        };
     }
 
     fn hard_space(&mut self) {
@@ -662,7 +671,9 @@ mod tests {
             "A&B C 中国 <script>"
         );
         assert_eq!(html_to_text("&quot;x&quot; &copy; &gt;"), "\"x\" © >");
-        assert_eq!(html_to_text("中国&nbsp;经济"), "中国经济");
+        // A space typed on one line is kept, even between CJK characters.
+        assert_eq!(html_to_text("中国&nbsp;经济"), "中国 经济");
+        assert_eq!(html_to_text("<p>中国\n  经济</p>"), "中国经济");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod build;
 pub mod facets;
 pub mod query;
 pub mod snippet;
+pub mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -215,6 +216,11 @@ impl Engine {
     /// Reloads the reader now (tests; the server relies on the automatic reload).
     pub fn reload(&self) -> Result<(), IndexError> {
         Ok(self.reader.reload()?)
+    }
+
+    /// Live articles in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
     }
 
     /// The analyzer the index was built with.

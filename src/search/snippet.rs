@@ -188,10 +188,29 @@ pub fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
     out
 }
 
-/// Adds `text[range]` with its hits marked; newlines become spaces (a snippet is one line).
+/// Adds `text[range]` with its hits marked. A snippet is one line: a paragraph break
+/// becomes a space between Latin text and nothing next to Chinese.
 fn push_range(text: &str, range: Range<usize>, hits: &[Hit], out: &mut Highlighted) {
     let mut at = range.start;
-    let clean = |s: &str| s.replace(['\n', '\r'], " ");
+    let clean = |s: &str| {
+        if !s.contains(['\n', '\r']) {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\n' || c == '\r' {
+                let before_ascii = out.chars().last().is_none_or(|p| p.is_ascii());
+                let after_ascii = chars.peek().is_none_or(|n| n.is_ascii());
+                if before_ascii && after_ascii && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
     for hit in hits.iter().filter(|h| h.start >= range.start && h.end <= range.end) {
         if hit.start > at {
             out.parts.push(Part::Text(clean(&text[at..hit.start])));

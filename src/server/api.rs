@@ -1,0 +1,258 @@
+//! The JSON API endpoints, as plain async functions over typed parameters; `mod.rs` joins
+//! them to warp routes. Searches run on tokio's blocking pool, never on the async threads.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::state::Shared;
+use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
+use crate::error::QueryError;
+use crate::post::format_date;
+use crate::schema::StoredArticle;
+use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
+use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, parse_date_filter};
+
+/// The longest query string accepted, in bytes (414 beyond).
+pub const MAX_QUERY_STRING: usize = 8 * 1024;
+
+/// Parameters of `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchParams {
+    /// The request for the engine.
+    pub request: SearchRequest,
+    /// 1-based page.
+    pub page: usize,
+}
+
+/// Runs `f` with the live engine on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    f: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let engine = shared.engine();
+    tokio::task::spawn_blocking(move || f(&engine)).await.map_err(|e| {
+        tracing::error!(error = %e, "search task failed");
+        ApiError::internal()
+    })?
+}
+
+/// Splits a raw query string into pairs, refusing oversized ones.
+pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
+    if raw.len() > MAX_QUERY_STRING {
+        return Err(ApiError {
+            status: warp::http::StatusCode::URI_TOO_LONG,
+            code: "uri_too_long",
+            message: format!("query string longer than {MAX_QUERY_STRING} bytes"),
+        });
+    }
+    Ok(form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect())
+}
+
+/// Takes the single value of `name`, refusing repeats.
+fn single<'a>(pairs: &'a [(String, String)], name: &'static str) -> Result<Option<&'a str>, ApiError> {
+    let mut values = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiError::bad_request(
+            "duplicate_parameter",
+            format!("`{name}` given more than once"),
+        ));
+    }
+    Ok(first)
+}
+
+fn number(pairs: &[(String, String)], name: &'static str, default: usize, max: usize) -> Result<usize, ApiError> {
+    let Some(raw) = single(pairs, name)? else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                if name == "page" {
+                    "invalid_page"
+                } else {
+                    "invalid_per_page"
+                },
+                format!("`{name}` must be a whole number from 1 to {max}, not {raw:?}"),
+            )
+        })
+}
+
+fn reject_unknown(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiError> {
+    match pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        Some((k, _)) => Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown parameter `{k}`; accepted: {}", allowed.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Parses the parameters of `GET /api/search`.
+pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
+    let pairs = pairs(raw)?;
+    reject_unknown(
+        &pairs,
+        &["q", "page", "per_page", "tag", "category", "from", "to", "sort"],
+    )?;
+    let per_page = number(&pairs, "per_page", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = number(&pairs, "page", 1, MAX_DEPTH)?;
+    let offset = (page - 1).saturating_mul(per_page);
+    let values = |name: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    };
+    let date = |name: &'static str, upper: bool| -> Result<_, ApiError> {
+        match single(&pairs, name)?.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Ok(Some(parse_date_filter(name, raw, upper)?)),
+            None => Ok(None),
+        }
+    };
+    let request = SearchRequest {
+        query: single(&pairs, "q")?.unwrap_or_default().to_string(),
+        filters: Filters {
+            tags: values("tag"),
+            categories: values("category"),
+            from: date("from", false)?,
+            to: date("to", true)?,
+        },
+        limit: per_page,
+        offset,
+        sort: single(&pairs, "sort")?.unwrap_or_default().parse::<Sort>()?,
+        facets: true,
+        ..SearchRequest::new("")
+    };
+    request.validate()?;
+    Ok(SearchParams { request, page })
+}
+
+#[derive(Serialize)]
+struct SearchBody {
+    query: String,
+    total: usize,
+    took_ms: f64,
+    page: usize,
+    per_page: usize,
+    hits: Vec<Hit>,
+    facets: Facets,
+    relaxed: bool,
+}
+
+/// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=
+pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<Value, ApiError> {
+    let SearchParams { request, page } = params;
+    let per_page = request.limit;
+    let response = blocking(&shared, move |engine| engine.search(&request).map_err(ApiError::from)).await?;
+    let body = SearchBody {
+        query: response.query,
+        total: response.total,
+        took_ms: response.took_ms,
+        page,
+        per_page,
+        hits: response.hits,
+        facets: response.facets.unwrap_or_default(),
+        relaxed: response.relaxed,
+    };
+    serde_json::to_value(body).map_err(|_| ApiError::internal())
+}
+
+/// The JSON form of a stored article.
+pub fn article_json(a: &StoredArticle) -> Value {
+    json!({
+        "id": a.id,
+        "url": a.url,
+        "title": a.title,
+        "date": a.date.map(format_date),
+        "tags": a.tags,
+        "categories": a.categories,
+        "source": a.source,
+        "body": a.body,
+    })
+}
+
+/// Decodes a percent-encoded id from the path.
+pub fn decode_id(raw: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ApiError::bad_request("invalid_id", "the id is not valid UTF-8"))
+}
+
+/// GET /api/articles/{id}
+pub async fn article(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
+    blocking(&shared, move |engine| Ok(article_json(&engine.get(&id)?))).await
+}
+
+/// GET /api/articles/{id}/related
+pub async fn related(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
+    blocking(&shared, move |engine| {
+        let related = engine.related(&id, MAX_RELATED)?;
+        let items: Vec<Value> = related
+            .iter()
+            .map(|a| {
+                json!({
+                    "id": a.id, "url": a.url, "title": a.title, "date": a.date.map(format_date),
+                    "tags": a.tags, "categories": a.categories,
+                })
+            })
+            .collect();
+        Ok(json!({ "id": id, "related": items }))
+    })
+    .await
+}
+
+/// Parses the parameters of `GET /api/suggest`.
+pub fn suggest_params(raw: &str) -> Result<String, ApiError> {
+    let pairs = pairs(raw)?;
+    reject_unknown(&pairs, &["q"])?;
+    let q = single(&pairs, "q")?.unwrap_or_default().to_string();
+    let len = q.chars().count();
+    if len > crate::config::MAX_QUERY_CHARS {
+        return Err(QueryError::TooLong {
+            len,
+            max: crate::config::MAX_QUERY_CHARS,
+        }
+        .into());
+    }
+    Ok(q)
+}
+
+/// GET /api/suggest?q=
+pub async fn suggest(shared: Arc<Shared>, q: String) -> Result<Value, ApiError> {
+    blocking(&shared, move |engine| {
+        let suggestions = engine.suggest(&q, MAX_SUGGESTIONS)?;
+        Ok(json!({ "query": q, "suggestions": suggestions }))
+    })
+    .await
+}
+
+/// GET /api/stats
+pub async fn stats(shared: Arc<Shared>) -> Result<Value, ApiError> {
+    blocking(&shared, |engine| {
+        serde_json::to_value(engine.stats()?).map_err(|_| ApiError::internal())
+    })
+    .await
+}
+
+/// GET /healthz
+pub async fn health(shared: Arc<Shared>) -> Result<Value, ApiError> {
+    let engine = shared.engine();
+    let generation = engine
+        .generation()
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_string();
+    Ok(json!({ "status": "ok", "articles": engine.num_docs(), "generation": generation }))
+}

@@ -1,0 +1,200 @@
+//! `xinwen serve`: the warp service behind a news site's search box, and the search page.
+//!
+//! Routes (all JSON but the page; every error is `{"error":{"code","message"}}`):
+//! - `GET /` — the search page, embedded in the binary;
+//! - `GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=`;
+//! - `GET /api/suggest?q=` — completions for search-as-you-type;
+//! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
+//! - `GET /api/stats`, `GET /healthz`.
+
+pub mod api;
+pub mod error;
+pub mod state;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use warp::reply::{Reply, Response};
+
+use error::{ApiError, recover};
+pub use state::Shared;
+
+/// The largest request body accepted, in bytes (413 beyond).
+pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The search page.
+const PAGE: &str = include_str!("page.html");
+
+/// Server settings.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Vec<String>,
+}
+
+/// Turns an endpoint's result into a reply: the JSON, or the JSON error.
+fn reply(result: Result<serde_json::Value, ApiError>) -> Response {
+    match result {
+        Ok(value) => warp::reply::json(&value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn with_shared(shared: Arc<Shared>) -> impl Filter<Extract = (Arc<Shared>,), Error = Infallible> + Clone {
+    warp::any().map(move || Arc::clone(&shared))
+}
+
+/// The raw query string, empty when there is none.
+fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+/// Every route, with JSON errors; what tests drive with `warp::test`.
+pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Response,)> {
+    let page = warp::path::end().and(warp::get()).map(|| {
+        let mut response = warp::reply::html(PAGE).into_response();
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+            ),
+        );
+        response
+    });
+    let search = warp::path!("api" / "search")
+        .and(warp::get())
+        .and(with_shared(shared.clone()))
+        .and(raw_query())
+        .then(|shared, raw: String| async move {
+            match api::search_params(&raw) {
+                Ok(params) => reply(api::search(shared, params).await),
+                Err(e) => e.into_response(),
+            }
+        });
+    let suggest = warp::path!("api" / "suggest")
+        .and(warp::get())
+        .and(with_shared(shared.clone()))
+        .and(raw_query())
+        .then(|shared, raw: String| async move {
+            match api::suggest_params(&raw) {
+                Ok(q) => reply(api::suggest(shared, q).await),
+                Err(e) => e.into_response(),
+            }
+        });
+    let article = warp::path!("api" / "articles" / String)
+        .and(warp::get())
+        .and(with_shared(shared.clone()))
+        .then(|id: String, shared| async move {
+            match api::decode_id(&id) {
+                Ok(id) => reply(api::article(shared, id).await),
+                Err(e) => e.into_response(),
+            }
+        });
+    let related = warp::path!("api" / "articles" / String / "related")
+        .and(warp::get())
+        .and(with_shared(shared.clone()))
+        .then(|id: String, shared| async move {
+            match api::decode_id(&id) {
+                Ok(id) => reply(api::related(shared, id).await),
+                Err(e) => e.into_response(),
+            }
+        });
+    let stats = warp::path!("api" / "stats")
+        .and(warp::get())
+        .and(with_shared(shared.clone()))
+        .then(|shared| async move { reply(api::stats(shared).await) });
+    let health = warp::path!("healthz")
+        .and(warp::get())
+        .and(with_shared(shared))
+        .then(|shared| async move { reply(api::health(shared).await) });
+
+    let routes = page
+        .or(search)
+        .unify()
+        .or(suggest)
+        .unify()
+        .or(article)
+        .unify()
+        .or(related)
+        .unify()
+        .or(stats)
+        .unify()
+        .or(health)
+        .unify()
+        .recover(recover)
+        .unify()
+        .map(|mut response: Response| {
+            if !response.headers().contains_key(CACHE_CONTROL) {
+                response
+                    .headers_mut()
+                    .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            response
+        });
+    let logged = routes.with(warp::log::custom(|info| {
+        tracing::info!(
+            method = %info.method(),
+            path = info.path(),
+            status = info.status().as_u16(),
+            micros = info.elapsed().as_micros() as u64,
+            "request"
+        );
+    }));
+    if options.cors_origins.is_empty() {
+        return logged.map(Reply::into_response).boxed();
+    }
+    let cors = warp::cors()
+        .allow_origins(options.cors_origins.iter().map(String::as_str))
+        .allow_methods(["GET", "POST", "DELETE"])
+        .allow_headers([CONTENT_TYPE.as_str(), "authorization"])
+        .max_age(600);
+    logged.with(cors).map(Reply::into_response).boxed()
+}
+
+/// Binds `addr` and serves until Ctrl-C or SIGTERM; in-flight requests finish first.
+pub async fn serve(shared: Arc<Shared>, addr: SocketAddr, options: ServerOptions) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tracing::info!(%bound, "listening");
+    eprintln!("xinwen: serving http://{bound}/ (Ctrl-C to stop)");
+    tokio::spawn(Arc::clone(&shared).watch());
+    let routes = routes(shared, &options);
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(shutdown_signal())
+        .run()
+        .await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
