@@ -94,15 +94,26 @@ impl ChineseAnalyzer {
 
     /// Analyses `text` into pieces in offset order (see the module doc).
     pub fn analyze(&self, text: &str) -> Vec<Piece> {
-        let mut pieces = Vec::new();
-        self.analyze_into(text, &mut pieces);
-        pieces
+        let folded = fold::fold_for_segmenting(text);
+        let mut spans = Vec::new();
+        self.spans(&folded, &mut spans);
+        spans
+            .iter()
+            .map(|s| Piece {
+                text: lower(&folded.text[s.folded.clone()]),
+                start: s.start,
+                end: s.end,
+                position: s.position,
+                chars: s.chars,
+                main: s.main,
+            })
+            .collect()
     }
 
-    /// Like [`ChineseAnalyzer::analyze`], reusing `pieces`' allocation.
-    pub fn analyze_into(&self, text: &str, pieces: &mut Vec<Piece>) {
-        pieces.clear();
-        let folded = fold::fold_for_segmenting(text);
+    /// The token spans of a folded text, in offset order: the whole analysis but for the
+    /// token texts, which callers cut from the folded text (no allocation per token).
+    fn spans(&self, folded: &fold::Folded<'_>, spans: &mut Vec<Span>) {
+        spans.clear();
         let mut words = self.jieba.cut_for_search(&folded.text, USE_HMM);
         // Search mode emits the short words inside a long word before the long word;
         // highlighting and phrase positions want offset order, the long word first.
@@ -110,8 +121,7 @@ impl ChineseAnalyzer {
         let mut whitespace = 0usize;
         let mut main_end = 0usize;
         for w in &words {
-            let mut chars = w.word.chars();
-            let Some(first) = chars.next() else { continue };
+            let Some(first) = w.word.chars().next() else { continue };
             if first.is_whitespace() {
                 // jieba emits whitespace one character (or one "\r\n") at a time.
                 whitespace += w.end - w.start;
@@ -125,8 +135,8 @@ impl ChineseAnalyzer {
             if !w.word.chars().any(char::is_alphanumeric) {
                 continue;
             }
-            let piece = Piece {
-                text: lower(w.word),
+            let span = Span {
+                folded: w.byte_start..w.byte_end,
                 start: folded.original_offset(w.byte_start),
                 end: folded.original_offset(w.byte_end),
                 position: w.start - whitespace,
@@ -134,9 +144,10 @@ impl ChineseAnalyzer {
                 main,
             };
             let split = main && w.word.is_ascii() && w.word.len() > MIN_MIXED_SPLIT_LEN;
-            pieces.push(piece);
+            let position = span.position;
+            spans.push(span);
             if split {
-                push_mixed_parts(w.word, w.byte_start, &folded, pieces);
+                push_mixed_parts(w.word, w.byte_start, position, folded, spans);
             }
         }
     }
@@ -145,7 +156,7 @@ impl ChineseAnalyzer {
     pub fn tokenizer(&self) -> ChineseTokenizer {
         ChineseTokenizer {
             analyzer: self.clone(),
-            pieces: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -156,20 +167,32 @@ impl ChineseAnalyzer {
     }
 }
 
-/// Lower-cases a token text (folding already happened on the whole text).
-fn lower(word: &str) -> String {
+/// Lower-cases a token text into `out` (folding already happened on the whole text).
+/// Han, kana and Hangul have no case: only other characters go through the (slow)
+/// Unicode case tables.
+fn push_lower(word: &str, out: &mut String) {
     if word.is_ascii() {
-        word.to_ascii_lowercase()
-    } else {
-        word.chars().map(fold::lower_char).collect()
+        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        return;
     }
+    for c in word.chars() {
+        out.push(if ('\u{3000}'..='\u{D7FF}').contains(&c) {
+            c
+        } else {
+            fold::lower_char(c)
+        });
+    }
+}
+
+fn lower(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    push_lower(word, &mut out);
+    out
 }
 
 /// For a Latin/digit token such as `iphone15` or `gpt4o`, adds its letter and digit runs of
 /// two or more characters as sub-words, so `iPhone15` is found by `iPhone 15` and `15`.
-fn push_mixed_parts(word: &str, byte_start: usize, folded: &fold::Folded<'_>, out: &mut Vec<Piece>) {
-    let Some(parent) = out.last() else { return };
-    let parent_position = parent.position;
+fn push_mixed_parts(word: &str, byte_start: usize, position: usize, folded: &fold::Folded<'_>, out: &mut Vec<Span>) {
     let bytes = word.as_bytes();
     if !(bytes.iter().any(u8::is_ascii_alphabetic) && bytes.iter().any(u8::is_ascii_digit)) {
         return;
@@ -182,11 +205,11 @@ fn push_mixed_parts(word: &str, byte_start: usize, folded: &fold::Folded<'_>, ou
         }
         let run = &word[run_start..i];
         if run.len() >= 2 && run.len() < word.len() && run.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            out.push(Piece {
-                text: run.to_ascii_lowercase(),
+            out.push(Span {
+                folded: byte_start + run_start..byte_start + i,
                 start: folded.original_offset(byte_start + run_start),
                 end: folded.original_offset(byte_start + i),
-                position: parent_position + run_start,
+                position: position + run_start,
                 chars: run.len(),
                 main: false,
             });
@@ -195,45 +218,62 @@ fn push_mixed_parts(word: &str, byte_start: usize, folded: &fold::Folded<'_>, ou
     }
 }
 
+/// A token without its text: where it is in the folded and the original text.
+#[derive(Debug, Clone)]
+struct Span {
+    folded: std::ops::Range<usize>,
+    start: usize,
+    end: usize,
+    position: usize,
+    chars: usize,
+    main: bool,
+}
+
 /// The tantivy face of [`ChineseAnalyzer`].
 #[derive(Clone)]
 pub struct ChineseTokenizer {
     analyzer: ChineseAnalyzer,
-    pieces: Vec<Piece>,
+    spans: Vec<Span>,
 }
 
 impl Tokenizer for ChineseTokenizer {
     type TokenStream<'a> = ChineseTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ChineseTokenStream<'a> {
-        self.analyzer.analyze_into(text, &mut self.pieces);
+        let folded = fold::fold_for_segmenting(text);
+        self.analyzer.spans(&folded, &mut self.spans);
         ChineseTokenStream {
-            pieces: &self.pieces,
+            folded,
+            spans: &self.spans,
             next: 0,
             token: Token::default(),
         }
     }
 }
 
-/// Token stream over the pieces of one text.
+/// Token stream over the spans of one text.
 pub struct ChineseTokenStream<'a> {
-    pieces: &'a [Piece],
+    folded: fold::Folded<'a>,
+    spans: &'a [Span],
     next: usize,
     token: Token,
 }
 
 impl TokenStream for ChineseTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some(piece) = self.pieces.get(self.next) else {
+        let Some(span) = self.spans.get(self.next) else {
             return false;
         };
         self.next += 1;
-        self.token.offset_from = piece.start;
-        self.token.offset_to = piece.end;
-        self.token.position = piece.position;
-        self.token.position_length = piece.chars.max(1);
+        self.token.offset_from = span.start;
+        self.token.offset_to = span.end;
+        self.token.position = span.position;
+        self.token.position_length = span.chars.max(1);
         self.token.text.clear();
-        self.token.text.push_str(&piece.text);
+        push_lower(
+            self.folded.text.get(span.folded.clone()).unwrap_or_default(),
+            &mut self.token.text,
+        );
         true
     }
 

@@ -1,0 +1,106 @@
+//! Shared by the integration tests: one index of the good fixtures (`fixtures/posts` and
+//! `fixtures/jsonl`), built once per test binary into a temporary directory that lives as
+//! long as the process, and small helpers that turn queries into lists of ids.
+
+#![allow(dead_code)] // each test binary uses its own subset of the helpers
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use tempfile::TempDir;
+use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
+use xinwen::search::{Engine, SearchRequest, SearchResponse};
+use xinwen::store::IndexDir;
+
+/// The crate root, where `fixtures/` lives.
+pub fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under `fixtures/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    manifest_dir().join("fixtures").join(relative)
+}
+
+/// The good inputs: every post and every JSONL file (plain and gzip).
+pub fn good_inputs() -> Vec<PathBuf> {
+    vec![fixture("posts"), fixture("jsonl")]
+}
+
+/// Good posts in `fixtures/posts/`.
+pub const POSTS: usize = 60;
+/// Good records in `fixtures/jsonl/articles.jsonl`.
+pub const JSONL_ARTICLES: usize = 11;
+/// Good records in `fixtures/jsonl/flashes.jsonl.gz`.
+pub const JSONL_FLASHES: usize = 5;
+/// Every good article of `fixtures/posts` and `fixtures/jsonl`.
+pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
+
+/// Indexes `paths` into a fresh temporary directory.
+pub fn build_index(paths: &[PathBuf]) -> (TempDir, IndexDir, IndexReport) {
+    let tmp = tempfile::tempdir().expect("create a temporary directory");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let report = indexer::run(&dir, paths, &IndexOptions::default(), &Silent).expect("index the fixtures");
+    (tmp, dir, report)
+}
+
+struct Shared {
+    // Kept so the directory outlives every test of the binary.
+    _tmp: TempDir,
+    engine: Engine,
+}
+
+static SHARED: LazyLock<Shared> = LazyLock::new(|| {
+    let (tmp, dir, report) = build_index(&good_inputs());
+    assert_eq!(
+        report.rejected, 0,
+        "the good fixtures must index cleanly: {:?}",
+        report.rejections
+    );
+    let engine = Engine::open(&dir).expect("open the fixture index");
+    Shared { _tmp: tmp, engine }
+});
+
+/// The engine over the good fixtures, built on first use.
+pub fn engine() -> &'static Engine {
+    &SHARED.engine
+}
+
+/// A request for `query` with the defaults (10 hits, relevance).
+pub fn request(query: &str) -> SearchRequest {
+    SearchRequest::new(query)
+}
+
+/// Runs a request; panics with the query on an error.
+pub fn search(request: &SearchRequest) -> SearchResponse {
+    engine()
+        .search(request)
+        .unwrap_or_else(|e| panic!("search {:?} failed: {e}", request.query))
+}
+
+/// The ids of every hit for `query` (up to 100), best first.
+pub fn ids(query: &str) -> Vec<String> {
+    ids_with(&SearchRequest {
+        limit: 100,
+        ..request(query)
+    })
+}
+
+/// The ids of the hits of a request, in order.
+pub fn ids_with(request: &SearchRequest) -> Vec<String> {
+    search(request).hits.into_iter().map(|h| h.id).collect()
+}
+
+/// The ids of `query`, sorted: for rows whose order the fixtures do not fix.
+pub fn id_set(query: &str) -> Vec<String> {
+    let mut ids = ids(query);
+    ids.sort();
+    ids
+}
+
+/// Sorted owned strings, to compare with [`id_set`].
+pub fn sorted(expected: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
