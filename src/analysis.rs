@@ -3,7 +3,8 @@
 //!
 //! What it does to a text:
 //! 1. folds it character by character ([`crate::fold`]): full-width → half-width,
-//!    traditional → simplified, so `ＡＢＣ１２３` and `臺灣` meet `abc123` and `台湾`;
+//!    traditional → simplified, upper → lower case, so `ＡＢＣ１２３`, `臺灣` and `A股` meet
+//!    `abc123`, `台湾` and `a股` (the dictionary has the lower-case forms of its words);
 //! 2. segments the folded text with jieba-rs in search mode **without the HMM**: words
 //!    come only from the dictionary, so a name jieba does not know (宏瑞通) is cut into
 //!    the same single characters in every article and every query, and a query finds it as
@@ -11,8 +12,7 @@
 //!    depending on its neighbours, and a query typed alone misses the articles where it
 //!    was cut otherwise;
 //! 3. keeps only tokens that contain a letter, digit or ideograph (no punctuation or
-//!    whitespace tokens), lower-cases them, and splits mixed Latin tokens (`iphone15` →
-//!    also `iphone`, `15`);
+//!    whitespace tokens), and splits mixed Latin tokens (`iphone15` → also `iphone`, `15`);
 //! 4. reports offsets in **bytes of the original text** (what highlighting slices with)
 //!    and positions in **characters, not counting whitespace**: a sub-word sits at the
 //!    position of its first character, so a phrase matches whichever way jieba cut it, and
@@ -36,7 +36,23 @@ const USE_HMM: bool = false;
 /// A Latin/digit token longer than this is split at letter/digit boundaries.
 const MIN_MIXED_SPLIT_LEN: usize = 3;
 
-static DEFAULT_JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| Arc::new(Jieba::new()));
+static DEFAULT_JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| Arc::new(new_jieba()));
+
+/// Lower-case forms of the default dictionary's words with upper-case letters (`a股`).
+const LOWERCASE_WORDS: &str = include_str!("data/jieba_lowercase.txt");
+
+/// jieba's default dictionary, plus the lower-case forms text is segmented in.
+pub fn new_jieba() -> Jieba {
+    let mut jieba = Jieba::new();
+    for line in LOWERCASE_WORDS.lines().filter(|l| !l.starts_with('#')) {
+        let mut parts = line.split_whitespace();
+        if let Some(word) = parts.next() {
+            let freq = parts.next().and_then(|f| f.parse().ok());
+            jieba.add_word(word, freq, parts.next());
+        }
+    }
+    jieba
+}
 
 /// One token of an analysed text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,13 +110,13 @@ impl ChineseAnalyzer {
 
     /// Analyses `text` into pieces in offset order (see the module doc).
     pub fn analyze(&self, text: &str) -> Vec<Piece> {
-        let folded = fold::fold_for_segmenting(text);
+        let folded = fold::fold_text(text);
         let mut spans = Vec::new();
         self.spans(&folded, &mut spans);
         spans
             .iter()
             .map(|s| Piece {
-                text: lower(&folded.text[s.folded.clone()]),
+                text: folded.text[s.folded.clone()].to_string(),
                 start: s.start,
                 end: s.end,
                 position: s.position,
@@ -117,7 +133,8 @@ impl ChineseAnalyzer {
         let mut words = self.jieba.cut_for_search(&folded.text, USE_HMM);
         // Search mode emits the short words inside a long word before the long word;
         // highlighting and phrase positions want offset order, the long word first.
-        words.sort_by_key(|w| (w.byte_start, std::cmp::Reverse(w.byte_end)));
+        // Spans are unique, so an unstable sort gives the same order, faster.
+        words.sort_unstable_by_key(|w| (w.byte_start, std::cmp::Reverse(w.byte_end)));
         let mut whitespace = 0usize;
         let mut main_end = 0usize;
         for w in &words {
@@ -132,7 +149,7 @@ impl ChineseAnalyzer {
             if main {
                 main_end = w.byte_end;
             }
-            if !w.word.chars().any(char::is_alphanumeric) {
+            if !w.word.chars().any(is_word_char) {
                 continue;
             }
             let span = Span {
@@ -167,27 +184,18 @@ impl ChineseAnalyzer {
     }
 }
 
-/// Lower-cases a token text into `out` (folding already happened on the whole text).
-/// Han, kana and Hangul have no case: only other characters go through the (slow)
-/// Unicode case tables.
-fn push_lower(word: &str, out: &mut String) {
-    if word.is_ascii() {
-        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-        return;
+/// Whether a character can make a token: a letter, digit or ideograph. The common
+/// ranges are decided without the Unicode tables, which cost more than jieba per token.
+#[inline]
+fn is_word_char(c: char) -> bool {
+    match c as u32 {
+        0..=0x7F => c.is_ascii_alphanumeric(),
+        // CJK punctuation, symbols, and full-width punctuation.
+        0x3000..=0x303F | 0xFF00..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF65 => false,
+        // CJK ideographs (extension A and the main block), kana, Hangul syllables.
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x3040..=0x30FF | 0xAC00..=0xD7A3 => true,
+        _ => c.is_alphanumeric(),
     }
-    for c in word.chars() {
-        out.push(if ('\u{3000}'..='\u{D7FF}').contains(&c) {
-            c
-        } else {
-            fold::lower_char(c)
-        });
-    }
-}
-
-fn lower(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    push_lower(word, &mut out);
-    out
 }
 
 /// For a Latin/digit token such as `iphone15` or `gpt4o`, adds its letter and digit runs of
@@ -240,7 +248,7 @@ impl Tokenizer for ChineseTokenizer {
     type TokenStream<'a> = ChineseTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ChineseTokenStream<'a> {
-        let folded = fold::fold_for_segmenting(text);
+        let folded = fold::fold_text(text);
         self.analyzer.spans(&folded, &mut self.spans);
         ChineseTokenStream {
             folded,
@@ -270,10 +278,9 @@ impl TokenStream for ChineseTokenStream<'_> {
         self.token.position = span.position;
         self.token.position_length = span.chars.max(1);
         self.token.text.clear();
-        push_lower(
-            self.folded.text.get(span.folded.clone()).unwrap_or_default(),
-            &mut self.token.text,
-        );
+        self.token
+            .text
+            .push_str(self.folded.text.get(span.folded.clone()).unwrap_or_default());
         true
     }
 

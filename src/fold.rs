@@ -1,12 +1,13 @@
 //! Character folding shared by the analyzer, the snippet matcher and exact-value fields:
-//! full-width to half-width, traditional to simplified, and case.
+//! full-width letters and digits to ASCII, traditional to simplified, and case.
 //!
-//! Every fold maps one character to one character, so a folded text has the same characters
-//! at the same character positions as the original: offsets found in the folded text point
-//! at the article's own characters. Segmentation runs on [`fold_for_segmenting`] (no case
-//! folding, so dictionary words such as `A股` and `T恤` stay whole); token texts and
-//! highlight matching use the case-folded form.
+//! Every fold maps one character to one character, so a folded text has the same
+//! characters at the same character positions as the original: offsets found in the
+//! folded text point at the article's own characters. Full-width punctuation is left
+//! alone: it makes no tokens, and keeping it keeps most Chinese text byte-for-byte the
+//! same, so folding costs no copy and no offset map.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use ferrous_opencc::OpenCC;
@@ -18,29 +19,27 @@ use ferrous_opencc::config::BuiltinConfig;
 /// would merge distinct words, so they are left alone.
 const KEEP_AS_IS: &str = "乾昇吒崑灃濛闇薹";
 
-/// One entry a Basic Multilingual Plane code point: the character it folds to before
-/// segmentation. Characters outside the BMP fold to themselves.
+/// For each Basic Multilingual Plane code point, what it folds to: `script` without
+/// case folding (query syntax), `full` with it. Characters outside the BMP stay.
 struct FoldTable {
-    segment: Box<[u16]>,
+    script: Box<[u16]>,
+    full: Box<[u16]>,
 }
 
 static TABLE: LazyLock<FoldTable> = LazyLock::new(FoldTable::build);
 
 impl FoldTable {
     fn build() -> Self {
-        let mut segment: Box<[u16]> = (0..=u16::MAX).collect();
-        // Full-width ASCII variants (！ to ～) fold to their ASCII forms.
-        for cp in 0xFF01u32..=0xFF5E {
-            segment[cp as usize] = (cp - 0xFEE0) as u16;
+        let mut script: Box<[u16]> = (0..=u16::MAX).collect();
+        // Full-width digits and letters (０-９, Ａ-Ｚ, ａ-ｚ) fold to ASCII.
+        for cp in (0xFF10u32..=0xFF19).chain(0xFF21..=0xFF3A).chain(0xFF41..=0xFF5A) {
+            script[cp as usize] = (cp - 0xFEE0) as u16;
         }
-        segment[0x3000] = u16::from(b' ');
-        segment[0x00A0] = u16::from(b' ');
         // OpenCC's embedded t2s tables load in microseconds; failing to load them is a
-        // packaging bug, and search still works (without the fold) if it ever happens.
+        // packaging bug, and search still works (without this fold) if it ever happens.
         if let Ok(converter) = OpenCC::from_config(BuiltinConfig::T2s) {
             let mut buf = String::with_capacity(4);
-            let ranges = [0x3400u32..0xA000, 0xF900..0xFB00];
-            for cp in ranges.into_iter().flatten() {
+            for cp in (0x3400u32..0xA000).chain(0xF900..0xFB00) {
                 let Some(c) = char::from_u32(cp) else { continue };
                 if KEEP_AS_IS.contains(c) {
                     continue;
@@ -53,60 +52,64 @@ impl FoldTable {
                     // A target outside the BMP would change the byte layout and is a rare
                     // character nobody types: keep the original.
                     if s != c && (s as u32) <= 0xFFFF {
-                        segment[cp as usize] = s as u16;
+                        script[cp as usize] = s as u16;
                     }
                 }
             }
         }
-        FoldTable { segment }
+        let full = script
+            .iter()
+            .map(|&f| {
+                let c = char::from_u32(u32::from(f)).unwrap_or(' ');
+                let mut lower = c.to_lowercase();
+                match (lower.next(), lower.next()) {
+                    // Only one-for-one lower cases of the same UTF-8 length keep offsets.
+                    (Some(l), None) if (l as u32) <= 0xFFFF && l.len_utf8() == c.len_utf8() => l as u16,
+                    _ => f,
+                }
+            })
+            .collect();
+        FoldTable { script, full }
     }
 }
 
-/// Forces the folding table to be built now, so the first query does not pay for it.
+/// Forces the folding tables to be built now, so the first query does not pay for it.
 pub fn warm_up() {
     LazyLock::force(&TABLE);
 }
 
-/// Folds one character for segmentation: width and traditional → simplified, not case.
 #[inline]
-pub fn fold_char(c: char) -> char {
+fn lookup(table: &[u16], c: char) -> char {
     let cp = c as u32;
-    if cp < 0x80 {
-        return c;
+    match table.get(cp as usize) {
+        // Surrogates never occur in a `char`, so the table maps every BMP character to a
+        // valid one; the fallback only guards against a corrupt table.
+        Some(&f) => char::from_u32(u32::from(f)).unwrap_or(c),
+        None => c,
     }
-    if cp <= 0xFFFF {
-        let folded = TABLE.segment[cp as usize];
-        // Surrogate code points never occur in a `char`, so the table maps every
-        // valid BMP character to a valid one.
-        return char::from_u32(u32::from(folded)).unwrap_or(c);
-    }
-    c
 }
 
-/// Lower-cases a character when its lower case is a single character; others stay.
+/// Folds one character's width and script, not its case (query syntax characters).
 #[inline]
-pub fn lower_char(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    let mut lower = c.to_lowercase();
-    match (lower.next(), lower.next()) {
-        (Some(l), None) => l,
-        _ => c,
-    }
+pub fn fold_char(c: char) -> char {
+    if c.is_ascii() { c } else { lookup(&TABLE.script, c) }
 }
 
 /// Folds one character completely: width, traditional → simplified, and case.
 #[inline]
 pub fn fold_full(c: char) -> char {
-    lower_char(fold_char(c))
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else {
+        lookup(&TABLE.full, c)
+    }
 }
 
-/// Text folded for segmentation, with a way back to the original byte offsets.
+/// A folded text, with a way back to the original byte offsets.
 #[derive(Debug, Clone)]
 pub struct Folded<'a> {
-    /// The folded text (same characters count as the original).
-    pub text: std::borrow::Cow<'a, str>,
+    /// The folded text (as many characters as the original).
+    pub text: Cow<'a, str>,
     /// For each byte offset of `text` that starts a character (and its end), the byte
     /// offset in the original; `None` when every character kept its UTF-8 length.
     offsets: Option<Vec<u32>>,
@@ -123,22 +126,13 @@ impl Folded<'_> {
     }
 }
 
-/// Folds `text` for segmentation (width, traditional → simplified; case untouched).
-pub fn fold_for_segmenting(text: &str) -> Folded<'_> {
-    fold_with(text, fold_char)
-}
-
-/// Folds `text` for matching (width, traditional → simplified, and case).
-pub fn fold_for_matching(text: &str) -> Folded<'_> {
-    fold_with(text, fold_full)
-}
-
-fn fold_with(text: &str, fold: fn(char) -> char) -> Folded<'_> {
+/// Folds `text` completely (what the analyzer segments and the highlighter searches).
+pub fn fold_text(text: &str) -> Folded<'_> {
     // Most news text needs no change at all: find the first character that does, and
     // borrow the input when there is none.
-    let Some(first) = text.char_indices().find(|&(_, c)| fold(c) != c).map(|(i, _)| i) else {
+    let Some(first) = text.char_indices().find(|&(_, c)| fold_full(c) != c).map(|(i, _)| i) else {
         return Folded {
-            text: std::borrow::Cow::Borrowed(text),
+            text: Cow::Borrowed(text),
             offsets: None,
         };
     };
@@ -147,19 +141,16 @@ fn fold_with(text: &str, fold: fn(char) -> char) -> Folded<'_> {
     let mut offsets: Option<Vec<u32>> = None;
     for (i, c) in text[first..].char_indices() {
         let i = first + i;
-        let f = fold(c);
+        let f = fold_full(c);
         if offsets.is_none() && f.len_utf8() != c.len_utf8() {
-            // From here on the layouts differ: record the original offset of every
-            // folded byte so far (identical up to this point).
+            // From here on the layouts differ: record the original offset of every folded
+            // byte so far (identical up to this point).
             let mut map = Vec::with_capacity(text.len() + 1);
-            map.extend((0..=out.len()).map(|o| o as u32));
-            map.pop();
+            map.extend((0..out.len()).map(|o| o as u32));
             offsets = Some(map);
         }
         if let Some(map) = offsets.as_mut() {
-            for _ in 0..f.len_utf8() {
-                map.push(i as u32);
-            }
+            map.extend(std::iter::repeat_n(i as u32, f.len_utf8()));
         }
         out.push(f);
     }
@@ -167,7 +158,7 @@ fn fold_with(text: &str, fold: fn(char) -> char) -> Folded<'_> {
         map.push(text.len() as u32);
     }
     Folded {
-        text: std::borrow::Cow::Owned(out),
+        text: Cow::Owned(out),
         offsets,
     }
 }
@@ -176,7 +167,7 @@ fn fold_with(text: &str, fold: fn(char) -> char) -> Folded<'_> {
 /// and case folded, inner whitespace runs collapsed to one space.
 pub fn fold_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for word in value.split(|c: char| fold_char(c).is_whitespace()) {
+    for word in value.split(char::is_whitespace) {
         if word.is_empty() {
             continue;
         }
@@ -194,7 +185,7 @@ mod tests {
 
     #[test]
     fn full_width_letters_and_digits_fold_to_ascii() {
-        let folded = fold_for_matching("ＡＢＣ１２３ 上涨");
+        let folded = fold_text("ＡＢＣ１２３ 上涨");
         assert_eq!(folded.text, "abc123 上涨");
         // "上" starts at byte 19 of the original and byte 7 of the folded text.
         assert_eq!(folded.original_offset(7), 19);
@@ -203,31 +194,31 @@ mod tests {
 
     #[test]
     fn traditional_folds_to_simplified_without_changing_offsets() {
-        let folded = fold_for_segmenting("臺灣經濟發展");
+        let folded = fold_text("臺灣經濟發展");
         assert_eq!(folded.text, "台湾经济发展");
         assert_eq!(folded.original_offset(6), 6);
     }
 
     #[test]
     fn simplified_text_is_borrowed_unchanged() {
-        let folded = fold_for_segmenting("贵州茅台600519 A股");
-        assert!(matches!(folded.text, std::borrow::Cow::Borrowed(_)));
+        let folded = fold_text("贵州茅台600519，a股（涨停）：");
+        assert!(matches!(folded.text, Cow::Borrowed(_)));
     }
 
     #[test]
     fn characters_valid_in_simplified_text_are_kept() {
-        assert_eq!(fold_for_segmenting("乾隆 哪吒 蒜薹").text, "乾隆 哪吒 蒜薹");
+        assert_eq!(fold_text("乾隆 哪吒 蒜薹").text, "乾隆 哪吒 蒜薹");
     }
 
     #[test]
-    fn segmenting_keeps_case_matching_lowers_it() {
-        assert_eq!(fold_for_segmenting("A股").text, "A股");
-        assert_eq!(fold_for_matching("A股 ＮＯ.1").text, "a股 no.1");
+    fn case_is_folded_and_punctuation_kept() {
+        assert_eq!(fold_text("A股 ＮＯ.1，Ä").text, "a股 no.1，ä");
+        assert_eq!(fold_char('Ａ'), 'A');
     }
 
     #[test]
     fn values_are_trimmed_and_collapsed() {
-        assert_eq!(fold_value("  新能源　汽车 "), "新能源 汽车");
+        assert_eq!(fold_value("  新能源\u{3000}汽车 "), "新能源 汽车");
         assert_eq!(fold_value("Ａ股"), "a股");
     }
 }

@@ -18,6 +18,13 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::NoHits) => ExitCode::from(1),
         Ok(Outcome::Rejected) => ExitCode::from(2),
+        // A reader that stopped reading (`xinwen search … | head`) is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("xinwen: {e:#}");
             ExitCode::from(2)

@@ -308,7 +308,7 @@ pub fn load_analyzer(user_dict: Option<&Path>) -> Result<ChineseAnalyzer, IndexE
         reason,
     };
     let text = fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
-    let mut jieba = jieba_rs::Jieba::new();
+    let mut jieba = crate::analysis::new_jieba();
     for (n, line) in text.lines().enumerate() {
         let mut parts = line.split_whitespace();
         let Some(word) = parts.next() else { continue };
@@ -323,7 +323,7 @@ pub fn load_analyzer(user_dict: Option<&Path>) -> Result<ChineseAnalyzer, IndexE
             None => None,
         };
         // Words are folded like the text they will be matched against.
-        let folded: String = word.chars().map(crate::fold::fold_char).collect();
+        let folded: String = word.chars().map(crate::fold::fold_full).collect();
         jieba.add_word(&folded, freq, parts.next());
     }
     Ok(ChineseAnalyzer::with_jieba(jieba))

@@ -348,7 +348,8 @@ fn search_json_escapes_injected_markup() {
     assert_eq!(hit["id"], "title-injection");
     assert_eq!(
         hit["title_html"],
-        "<mark>测试</mark>&lt;script&gt;alert(1)&lt;/script&gt;标题<mark>注入</mark>"
+        // The body has the whole 注入测试, so its parts are not marked alone in the title.
+        "测试&lt;script&gt;alert(1)&lt;/script&gt;标题注入"
     );
     let snippet = hit["snippet_html"].as_str().expect("a snippet");
     assert!(!snippet.contains("<script") && !snippet.contains("<img"), "{snippet}");
@@ -420,8 +421,6 @@ fn a_query_starting_with_a_dash_is_an_exclusion_not_an_option() {
 }
 
 #[test]
-#[ignore = "engine bug: printing to a closed pipe (`xinwen search … | head -1`) panics with \
-            `failed printing to stdout: Broken pipe` and exits 101"]
 fn a_closed_stdout_pipe_ends_quietly() {
     let mut child = xinwen(&["search", "--index", path(&INDEX.dir), "--json", "--limit", "100", "的"])
         .stdout(Stdio::piped())

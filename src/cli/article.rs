@@ -1,6 +1,8 @@
 //! `xinwen get`, `xinwen stats` and `xinwen delete`: one article, the index's figures,
 //! and deletion by id.
 
+use std::io::Write;
+
 use super::{IndexLocation, Outcome};
 use crate::indexer;
 use crate::post::format_date;
@@ -43,6 +45,7 @@ pub struct DeleteArgs {
 }
 
 pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let a = engine.get(&args.id)?;
     if args.json {
@@ -50,55 +53,61 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
             "id": a.id, "url": a.url, "title": a.title, "date": a.date.map(format_date),
             "tags": a.tags, "categories": a.categories, "source": a.source, "body": a.body,
         });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
         return Ok(Outcome::Success);
     }
-    println!("{}", a.title);
+    writeln!(out, "{}", a.title)?;
     if let Some(date) = a.date {
-        println!("date:       {}", format_date(date));
+        writeln!(out, "date:       {}", format_date(date))?;
     }
     if !a.tags.is_empty() {
-        println!("tags:       {}", a.tags.join(", "));
+        writeln!(out, "tags:       {}", a.tags.join(", "))?;
     }
     if !a.categories.is_empty() {
-        println!("categories: {}", a.categories.join(", "));
+        writeln!(out, "categories: {}", a.categories.join(", "))?;
     }
     if let Some(source) = &a.source {
-        println!("source:     {source}");
+        writeln!(out, "source:     {source}")?;
     }
     if let Some(url) = &a.url {
-        println!("url:        {url}");
+        writeln!(out, "url:        {url}")?;
     }
-    println!("id:         {}\n", a.id);
-    println!("{}", a.body);
+    writeln!(out, "id:         {}\n", a.id)?;
+    writeln!(out, "{}", a.body)?;
     Ok(Outcome::Success)
 }
 
 pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let stats = engine.stats()?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&stats)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
         return Ok(Outcome::Success);
     }
-    println!("articles:    {}", stats.articles);
-    println!("size:        {:.1} MiB", stats.size_bytes as f64 / (1024.0 * 1024.0));
-    println!("segments:    {}", stats.segments);
+    writeln!(out, "articles:    {}", stats.articles)?;
+    writeln!(
+        out,
+        "size:        {:.1} MiB",
+        stats.size_bytes as f64 / (1024.0 * 1024.0)
+    )?;
+    writeln!(out, "segments:    {}", stats.segments)?;
     match (&stats.oldest, &stats.newest) {
-        (Some(oldest), Some(newest)) => println!("dates:       {oldest} .. {newest}"),
-        _ => println!("dates:       none"),
-    }
-    println!("generation:  {}", stats.generation);
+        (Some(oldest), Some(newest)) => writeln!(out, "dates:       {oldest} .. {newest}"),
+        _ => writeln!(out, "dates:       none"),
+    }?;
+    writeln!(out, "generation:  {}", stats.generation)?;
     if let Some(commit) = &stats.last_commit {
-        println!("last commit: {commit}");
+        writeln!(out, "last commit: {commit}")?;
     }
     Ok(Outcome::Success)
 }
 
 pub(super) fn delete(args: DeleteArgs) -> anyhow::Result<Outcome> {
+    let mut out = std::io::stdout().lock();
     let dir = IndexDir::new(&args.location.dir);
     let deleted = indexer::delete(&dir, &args.ids, args.wait)?;
-    println!("deleted {deleted} of {} ids", args.ids.len());
+    writeln!(out, "deleted {deleted} of {} ids", args.ids.len())?;
     Ok(if deleted == args.ids.len() {
         Outcome::Success
     } else {

@@ -1,6 +1,6 @@
 //! `xinwen index`: run an indexing job and print its report.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -92,10 +92,11 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     for rejection in &report.rejections {
         eprintln!("xinwen: rejected {rejection}");
     }
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print_report(&report, &dir);
+        print_report(&mut out, &report, &dir)?;
     }
     Ok(if report.rejected > 0 {
         Outcome::Rejected
@@ -104,9 +105,10 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn print_report(report: &IndexReport, dir: &IndexDir) {
+fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> std::io::Result<()> {
     let secs = report.elapsed.as_secs_f64();
-    println!(
+    writeln!(
+        out,
         "read {} · indexed {} (new {}, updated {}) · unchanged {} · deleted {} · rejected {}",
         report.read,
         report.indexed(),
@@ -115,24 +117,26 @@ fn print_report(report: &IndexReport, dir: &IndexDir) {
         report.unchanged,
         report.deleted,
         report.rejected
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "{:.2} s · {:.0} articles/s · {} articles in {}{}",
         secs,
         report.articles_per_second(),
         report.total,
         dir.root().display(),
         if report.rebuilt { " (new build)" } else { "" }
-    );
+    )?;
     if !report.rejected_by_reason.is_empty() {
         let reasons: Vec<String> = report
             .rejected_by_reason
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        println!("rejected by reason: {}", reasons.join(", "));
+        writeln!(out, "rejected by reason: {}", reasons.join(", "))?;
     }
     if report.skipped_files > 0 {
-        println!("skipped {} files that are not news inputs", report.skipped_files);
+        writeln!(out, "skipped {} files that are not news inputs", report.skipped_files)?;
     }
+    Ok(())
 }

@@ -1,5 +1,7 @@
 //! `xinwen search`: ranked results with highlighted snippets, as text or JSON.
 
+use std::io::Write;
+
 use super::{IndexLocation, Outcome, use_color};
 use crate::config::DEFAULT_LIMIT;
 use crate::search::{Engine, Filters, Hit, SearchRequest, SearchResponse, Sort, parse_date_filter};
@@ -64,10 +66,11 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
     request.validate()?;
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let response = engine.search(&request)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&response)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&response)?)?;
     } else {
-        print_text(&response, args.offset);
+        print_text(&mut out, &response, args.offset)?;
     }
     Ok(if response.hits.is_empty() {
         Outcome::NoHits
@@ -102,13 +105,13 @@ impl Style {
     }
 }
 
-fn print_text(response: &SearchResponse, offset: usize) {
+fn print_text(out: &mut impl Write, response: &SearchResponse, offset: usize) -> std::io::Result<()> {
     let style = Style::detect();
     if response.relaxed {
-        println!("No article has all the words; showing the closest matches.");
+        writeln!(out, "No article has all the words; showing the closest matches.")?;
     }
     for (i, hit) in response.hits.iter().enumerate() {
-        print_hit(offset + i + 1, hit, &style);
+        print_hit(out, offset + i + 1, hit, &style)?;
     }
     let shown = response.hits.len();
     let range = if shown == 0 {
@@ -116,10 +119,14 @@ fn print_text(response: &SearchResponse, offset: usize) {
     } else {
         format!("{}–{}", offset + 1, offset + shown)
     };
-    println!("{range} of {} results ({:.2} ms)", response.total, response.took_ms);
+    writeln!(
+        out,
+        "{range} of {} results ({:.2} ms)",
+        response.total, response.took_ms
+    )
 }
 
-fn print_hit(rank: usize, hit: &Hit, style: &Style) {
+fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std::io::Result<()> {
     // The closing mark restores bold so the rest of the title stays bold.
     let mark_close = if style.title.0.is_empty() {
         style.mark.1.trim_end_matches("\x1b[1m")
@@ -127,7 +134,7 @@ fn print_hit(rank: usize, hit: &Hit, style: &Style) {
         style.mark.1
     };
     let title = hit.title_parts.render(style.mark.0, mark_close);
-    println!("{rank:>2}. {}{title}{}", style.title.0, style.title.1);
+    writeln!(out, "{rank:>2}. {}{title}{}", style.title.0, style.title.1)?;
     let mut meta = Vec::new();
     if let Some(date) = &hit.date {
         meta.push(date.get(..10).unwrap_or(date).to_string());
@@ -136,15 +143,15 @@ fn print_hit(rank: usize, hit: &Hit, style: &Style) {
         meta.push(format!("tags: {}", hit.tags.join(", ")));
     }
     meta.push(format!("id: {}", hit.id));
-    println!("    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1);
+    writeln!(out, "    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1)?;
     let snippet = hit
         .snippet_parts
         .render(style.mark.0, style.mark.1.trim_end_matches("\x1b[1m"));
     if !snippet.is_empty() {
-        println!("    {snippet}");
+        writeln!(out, "    {snippet}")?;
     }
     if let Some(url) = &hit.url {
-        println!("    {}{url}{}", style.dim.0, style.dim.1);
+        writeln!(out, "    {}{url}{}", style.dim.0, style.dim.1)?;
     }
-    println!();
+    writeln!(out)
 }

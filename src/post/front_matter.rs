@@ -50,14 +50,32 @@ pub fn parse(yaml: &str) -> Result<FrontMatter, PostError> {
         Ok(Value::Mapping(map)) => from_mapping(&map),
         Ok(Value::Null) => Ok(FrontMatter::default()),
         Ok(_) => Err(PostError::InvalidFrontMatter("not a mapping of keys to values".into())),
-        Err(yaml_error) => {
-            lenient(yaml).ok_or_else(|| PostError::InvalidFrontMatter(first_line(&yaml_error.to_string())))
-        }
+        Err(yaml_error) => lenient(yaml).ok_or_else(|| PostError::InvalidFrontMatter(describe(&yaml_error))),
     }
 }
 
-fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).to_string()
+/// The YAML error with its line counted in the post file (the front matter starts on
+/// line 2, after the opening `---`), without the parser's own positions.
+fn describe(error: &serde_norway::Error) -> String {
+    let message = error.to_string();
+    let message = message.lines().next().unwrap_or_default();
+    let mut clean = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(" at line ") {
+        clean.push_str(&rest[..at]);
+        let after = &rest[at + " at line ".len()..];
+        // Skip "N column M".
+        let skip = after
+            .char_indices()
+            .find(|&(_, c)| c == ',' || c == ';')
+            .map_or(after.len(), |(i, _)| i);
+        rest = &after[skip..];
+    }
+    clean.push_str(rest);
+    match error.location() {
+        Some(location) => format!("line {}: {clean}", location.line() + 1),
+        None => clean,
+    }
 }
 
 fn from_mapping(map: &serde_norway::Mapping) -> Result<FrontMatter, PostError> {
@@ -232,7 +250,12 @@ mod tests {
     #[test]
     fn broken_front_matter_is_rejected_with_the_yaml_reason() {
         let err = parse("title: \"x\"\ntags: [A股, 白酒\n").expect_err("invalid");
-        assert!(matches!(err, PostError::InvalidFrontMatter(_)), "{err:?}");
+        assert_eq!(
+            err,
+            PostError::InvalidFrontMatter(
+                "line 4: did not find expected ',' or ']', while parsing a flow sequence".into()
+            )
+        );
     }
 
     #[test]

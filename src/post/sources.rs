@@ -262,6 +262,8 @@ impl LineSource {
 }
 
 fn parse_jsonl_bytes(line: &[u8]) -> Result<Article, PostError> {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.len() > MAX_INPUT_BYTES {
         return Err(PostError::TooLarge { limit: MAX_INPUT_BYTES });
     }

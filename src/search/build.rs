@@ -18,6 +18,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
 use super::query::{Item, ParsedQuery, Scope};
+use super::snippet::HighlightGroup;
 use crate::analysis::{ChineseAnalyzer, Piece};
 use crate::config::{TAGS_BOOST, TITLE_BOOST};
 use crate::fold;
@@ -25,6 +26,12 @@ use crate::schema::Fields;
 
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
+
+/// Weight of the phrase of all the words of an unquoted item, added to their scores.
+const PROXIMITY_BOOST: f32 = 1.0;
+
+/// The concept queries of a text item and its optional proximity bonus.
+type TextQueries = (Vec<Box<dyn Query>>, Option<Box<dyn Query>>);
 
 /// A sequence of terms at character offsets; one term is a term query, more a phrase.
 type Alternative = Vec<(usize, String)>;
@@ -34,8 +41,8 @@ type Alternative = Vec<(usize, String)>;
 pub struct Concept {
     /// The ways to match it.
     pub alternatives: Vec<(Alternative, f32)>,
-    /// The texts to highlight for it (folded; a phrase typed with spaces gives one a part).
-    pub highlights: Vec<String>,
+    /// A lone Han character (的, 湾): left out when a search is relaxed.
+    pub weak: bool,
 }
 
 /// How the words of a query combine.
@@ -95,29 +102,80 @@ impl Builder<'_> {
             }
             groups
         };
-        groups.into_iter().map(|g| concept(text, &pieces, &g)).collect()
+        groups.into_iter().map(|g| concept(&pieces, &g)).collect()
+    }
+
+    /// What to highlight for a text item: the whole of what was typed, and (unquoted) its
+    /// words of two or more characters, or Latin/digit words, for texts without the whole.
+    pub fn highlight_group(&self, text: &str, phrase: bool) -> HighlightGroup {
+        let pieces = self.analyzer.analyze(text);
+        let mains: Vec<&Piece> = pieces.iter().filter(|p| p.main).collect();
+        let (Some(first), Some(last)) = (mains.first(), mains.last()) else {
+            return HighlightGroup::default();
+        };
+        let span = text.get(first.start..last.end).unwrap_or_default();
+        let wholes = span.split_whitespace().map(fold::fold_value).collect();
+        let parts = if phrase || mains.len() < 2 {
+            Vec::new()
+        } else {
+            mains
+                .iter()
+                .filter(|p| p.chars >= 2 || !is_han(p))
+                .map(|p| p.text.clone())
+                .collect()
+        };
+        HighlightGroup {
+            wholes,
+            parts,
+            title_only: false,
+        }
     }
 
     /// The query for a parsed query plus filters. A query with no words matches all
     /// articles (that pass the filters).
     pub fn build(&self, parsed: &ParsedQuery, filters: &Filters, mode: Mode) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let group_occur = match mode {
-            Mode::AllWords => Occur::Must,
-            Mode::AnyWord => Occur::Should,
-        };
-        for group in &parsed.groups {
-            let mut alternatives: Vec<Box<dyn Query>> = group.iter().filter_map(|item| self.item(item, mode)).collect();
-            let query = match alternatives.len() {
-                0 => continue,
-                1 => alternatives.remove(0),
-                _ => Box::new(BooleanQuery::new(
-                    alternatives.into_iter().map(|q| (Occur::Should, q)).collect(),
-                )),
-            };
-            clauses.push((group_occur, query));
+        match mode {
+            Mode::AllWords => {
+                for group in &parsed.groups {
+                    let mut alternatives: Vec<Box<dyn Query>> = group
+                        .iter()
+                        .filter_map(|item| self.item(item, Mode::AllWords))
+                        .collect();
+                    let query = match alternatives.len() {
+                        0 => continue,
+                        1 => alternatives.remove(0),
+                        _ => Box::new(BooleanQuery::new(
+                            alternatives.into_iter().map(|q| (Occur::Should, q)).collect(),
+                        )),
+                    };
+                    clauses.push((Occur::Must, query));
+                }
+            }
+            Mode::AnyWord => {
+                // Every word becomes optional, at least half of them must match, and lone
+                // characters (的, 湾) no longer count: they would match nearly everything.
+                let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for item in parsed.positive_items() {
+                    match item {
+                        Item::Text { scope, text, phrase } => {
+                            let (concepts, proximity) = self.text_queries(*scope, text, *phrase, true);
+                            optional.extend(concepts.into_iter().map(|q| (Occur::Should, q)));
+                            clauses.extend(proximity.map(|q| (Occur::Should, q)));
+                        }
+                        other => clauses.extend(self.item(other, Mode::AnyWord).map(|q| (Occur::Must, q))),
+                    }
+                }
+                if !optional.is_empty() {
+                    let at_least = optional.len().div_ceil(2);
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(BooleanQuery::with_minimum_required_clauses(optional, at_least)),
+                    ));
+                }
+            }
         }
-        let has_positive = !clauses.is_empty();
+        let has_positive = clauses.iter().any(|(occur, _)| *occur == Occur::Must);
         for item in &parsed.excluded {
             if let Some(q) = self.item(item, Mode::AnyWord) {
                 clauses.push((Occur::MustNot, q));
@@ -135,31 +193,63 @@ impl Builder<'_> {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// How many things a relaxed search would still look for (lone characters excluded).
+    pub fn relaxable_concepts(&self, parsed: &ParsedQuery) -> usize {
+        parsed
+            .positive_items()
+            .map(|item| match item {
+                Item::Text { text, phrase, .. } => self.concepts(text, *phrase).iter().filter(|c| !c.weak).count(),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The per-concept queries of a text item and, for several words typed together, a
+    /// phrase of all of them that adds to the score: `新能源汽车` written whole ranks
+    /// above 新能源 … 汽车 apart.
+    fn text_queries(
+        &self,
+        scope: Scope,
+        text: &str,
+        phrase: bool,
+        relaxed: bool,
+    ) -> TextQueries {
+        let fields: &[(Field, f32)] = match scope {
+            Scope::All => &[
+                (self.fields.title, TITLE_BOOST),
+                (self.fields.tags, TAGS_BOOST),
+                (self.fields.body, 1.0),
+            ],
+            Scope::Title => &[(self.fields.title, 1.0)],
+        };
+        let mut concepts = self.concepts(text, phrase);
+        let proximity = (!phrase && concepts.len() > 1)
+            .then(|| self.concepts(text, true))
+            .and_then(|whole| whole.first().map(|c| concept_query(c, fields)))
+            .map(|q| Box::new(BoostQuery::new(q, PROXIMITY_BOOST)) as Box<dyn Query>);
+        if relaxed && concepts.iter().any(|c| !c.weak) {
+            concepts.retain(|c| !c.weak);
+        }
+        (concepts.iter().map(|c| concept_query(c, fields)).collect(), proximity)
+    }
+
     fn item(&self, item: &Item, mode: Mode) -> Option<Box<dyn Query>> {
         match item {
             Item::Text { scope, text, phrase } => {
-                let fields: &[(Field, f32)] = match scope {
-                    Scope::All => &[
-                        (self.fields.title, TITLE_BOOST),
-                        (self.fields.tags, TAGS_BOOST),
-                        (self.fields.body, 1.0),
-                    ],
-                    Scope::Title => &[(self.fields.title, 1.0)],
+                let (mut queries, proximity) = self.text_queries(*scope, text, *phrase, false);
+                let occur = if mode == Mode::AllWords {
+                    Occur::Must
+                } else {
+                    Occur::Should
                 };
-                let concepts = self.concepts(text, *phrase);
-                let mut queries: Vec<Box<dyn Query>> = concepts.iter().map(|c| concept_query(c, fields)).collect();
-                match queries.len() {
-                    0 => None,
-                    1 => queries.pop(),
-                    _ => {
-                        let occur = if mode == Mode::AllWords {
-                            Occur::Must
-                        } else {
-                            Occur::Should
-                        };
-                        Some(Box::new(BooleanQuery::new(
-                            queries.into_iter().map(|q| (occur, q)).collect(),
-                        )))
+                match (queries.len(), proximity) {
+                    (0, _) => None,
+                    (1, None) => queries.pop(),
+                    (_, proximity) => {
+                        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                            queries.into_iter().map(|q| (occur, q)).collect();
+                        clauses.extend(proximity.map(|q| (Occur::Should, q)));
+                        Some(Box::new(BooleanQuery::new(clauses)))
                     }
                 }
             }
@@ -227,7 +317,7 @@ fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
 }
 
 /// Builds the concept of main pieces `group` (indices into `pieces`).
-fn concept(text: &str, pieces: &[Piece], group: &[usize]) -> Concept {
+fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     let base = pieces[group[0]].position;
     let exact: Alternative = group
         .iter()
@@ -249,18 +339,8 @@ fn concept(text: &str, pieces: &[Piece], group: &[usize]) -> Concept {
     if changed && finer.len() > 1 {
         alternatives.push((finer, COVER_WEIGHT));
     }
-    let start = pieces[group[0]].start;
-    let end = pieces[group[group.len() - 1]].end;
-    let highlights = text
-        .get(start..end)
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(fold::fold_value)
-        .collect();
-    Concept {
-        alternatives,
-        highlights,
-    }
+    let weak = group.len() == 1 && pieces[group[0]].chars == 1 && is_han(&pieces[group[0]]);
+    Concept { alternatives, weak }
 }
 
 /// The sub-pieces that cover main piece `i` end to end (longest first), if they do.

@@ -245,7 +245,7 @@ impl Engine {
         let mut relaxed = false;
         let mut query = builder.build(&parsed, &request.filters, Mode::AllWords);
         let mut total = query.count(&searcher)?;
-        if total == 0 && can_relax(&builder, &parsed) {
+        if total == 0 && builder.relaxable_concepts(&parsed) > 1 {
             query = builder.build(&parsed, &request.filters, Mode::AnyWord);
             total = query.count(&searcher)?;
             relaxed = total > 0;
@@ -257,12 +257,12 @@ impl Engine {
         } else {
             None
         };
-        let (title_hl, body_hl) = highlighters(&builder, &parsed);
+        let highlighter = highlighter(&builder, &parsed);
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
             let doc: TantivyDocument = searcher.doc(address)?;
             let stored = self.fields.from_doc(&doc);
-            hits.push(make_hit(stored, score, &title_hl, &body_hl, request.snippet_chars));
+            hits.push(make_hit(stored, score, &highlighter, request.snippet_chars));
         }
         Ok(SearchResponse {
             query: request.query.clone(),
@@ -356,38 +356,26 @@ impl Engine {
     }
 }
 
-/// Relaxing only helps a query with at least two things to match.
-fn can_relax(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> bool {
-    let concepts: usize = parsed
-        .positive_items()
-        .map(|item| match item {
-            query::Item::Text { text, phrase, .. } => builder.concepts(text, *phrase).len(),
-            _ => 1,
-        })
-        .sum();
-    concepts > 1
-}
-
-/// Highlighters for titles (every positive word) and bodies (words not limited to titles).
-fn highlighters(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> (Highlighter, Highlighter) {
-    let mut title_words = Vec::new();
-    let mut body_words = Vec::new();
+/// The highlighter of a query: every positive text item is a group; `title:` items mark
+/// titles only.
+fn highlighter(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> Highlighter {
+    let mut groups = Vec::new();
     for item in parsed.positive_items() {
         if let query::Item::Text { scope, text, phrase } = item {
-            for concept in builder.concepts(text, *phrase) {
-                if *scope == query::Scope::All {
-                    body_words.extend(concept.highlights.iter().cloned());
-                }
-                title_words.extend(concept.highlights);
-            }
+            let mut group = builder.highlight_group(text, *phrase);
+            group.title_only = *scope == query::Scope::Title;
+            groups.push(group);
         }
     }
-    (Highlighter::new(title_words), Highlighter::new(body_words))
+    Highlighter::new(&groups)
 }
 
-fn make_hit(stored: StoredArticle, score: f32, title_hl: &Highlighter, body_hl: &Highlighter, chars: usize) -> Hit {
-    let title_parts = snippet::highlight_all(&stored.title, title_hl);
-    let snippet_parts = snippet::snippet(&stored.body, body_hl, chars);
+fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
+    let title_scan = highlighter.scan(&stored.title, false);
+    let body_scan = highlighter.scan(&stored.body, true);
+    let wholes = title_scan.wholes | body_scan.wholes;
+    let title_parts = snippet::mark_all(&stored.title, &highlighter.hits(&title_scan, wholes));
+    let snippet_parts = snippet::snippet_of(&stored.body, &highlighter.hits(&body_scan, wholes), chars);
     Hit {
         title_html: title_parts.to_html(),
         snippet_html: snippet_parts.to_html(),

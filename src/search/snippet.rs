@@ -13,85 +13,179 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::fold;
 
+/// What the user typed as one unit (a word without spaces, or a quoted phrase), for
+/// highlighting: the whole of it, and its parts that are worth marking alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HighlightGroup {
+    /// The texts of the whole unit (folded; a quoted phrase with spaces gives one a part).
+    pub wholes: Vec<String>,
+    /// Its words of two or more characters (folded), marked only in articles where the
+    /// whole does not occur: `新能源汽车` marks 汽车 alone only where 新能源汽车 is absent.
+    pub parts: Vec<String>,
+    /// Typed as `title:…`: marked in titles only.
+    pub title_only: bool,
+}
+
 /// Finds query words in text.
 #[derive(Debug, Clone)]
 pub struct Highlighter {
     matcher: Option<AhoCorasick>,
-    /// Per pattern: does it start / end with an ASCII letter or digit (then it must not be
-    /// glued to another one in the text: `ai` does not highlight inside `said`).
-    latin_edges: Vec<(bool, bool)>,
+    patterns: Vec<PatternInfo>,
+    /// Groups marked in titles only.
+    title_only: u64,
 }
 
-/// A highlighted word: byte range in the original text and which query word it is.
+/// The query words found in one text, before deciding which parts to mark (that depends
+/// on the whole article: see [`HighlightGroup::parts`]).
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    /// (start, end, pattern), byte offsets in the original text.
+    raw: Vec<(usize, usize, usize)>,
+    /// Groups whose whole occurs in this text.
+    pub wholes: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PatternInfo {
+    /// Starts / ends with an ASCII letter or digit: then it must not be glued to another
+    /// one in the text (`ai` does not highlight inside `said`).
+    latin_start: bool,
+    latin_end: bool,
+    /// The query units it covers (bit per group; a whole covers its group).
+    mask: u64,
+    /// Groups it is a whole of, and groups it is a part of.
+    whole_of: u64,
+    part_of: u64,
+}
+
+/// A highlighted word: byte range in the original text and the query units it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     /// Byte offset of the first character.
     pub start: usize,
     /// Byte offset past the last character.
     pub end: usize,
-    /// Index of the query word.
-    pub pattern: usize,
+    /// Query units covered (one bit per group).
+    pub mask: u64,
+}
+
+fn group_bit(group: usize) -> u64 {
+    1u64 << group.min(63)
 }
 
 impl Highlighter {
-    /// A highlighter for these (folded) words; empty words are ignored.
-    pub fn new<I: IntoIterator<Item = String>>(words: I) -> Self {
-        let mut patterns: Vec<String> = words.into_iter().filter(|w| !w.trim().is_empty()).collect();
-        patterns.sort();
-        patterns.dedup();
-        let latin_edges = patterns
-            .iter()
-            .map(|p| {
-                let first = p.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-                let last = p.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
-                (first, last)
-            })
-            .collect();
-        let matcher = if patterns.is_empty() {
+    /// A highlighter for these groups.
+    pub fn new(groups: &[HighlightGroup]) -> Self {
+        let mut by_text: std::collections::BTreeMap<String, PatternInfo> = std::collections::BTreeMap::new();
+        let mut title_only = 0u64;
+        for (g, group) in groups.iter().enumerate() {
+            let bit = group_bit(g);
+            if group.title_only {
+                title_only |= bit;
+            }
+            for whole in group.wholes.iter().filter(|w| !w.trim().is_empty()) {
+                let info = by_text.entry(whole.clone()).or_default();
+                info.mask |= bit;
+                info.whole_of |= bit;
+            }
+            for part in group.parts.iter().filter(|p| !p.trim().is_empty()) {
+                let info = by_text.entry(part.clone()).or_default();
+                info.mask |= bit;
+                info.part_of |= bit;
+            }
+        }
+        let mut texts = Vec::with_capacity(by_text.len());
+        let mut patterns = Vec::with_capacity(by_text.len());
+        for (text, mut info) in by_text {
+            info.latin_start = text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+            info.latin_end = text.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+            texts.push(text);
+            patterns.push(info);
+        }
+        let matcher = if texts.is_empty() {
             None
         } else {
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
                 .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
+                .build(&texts)
                 .ok()
                 .or_else(|| {
                     AhoCorasick::builder()
                         .match_kind(MatchKind::LeftmostLongest)
-                        .build(&patterns)
+                        .build(&texts)
                         .ok()
                 })
         };
-        Highlighter { matcher, latin_edges }
+        Highlighter {
+            matcher,
+            patterns,
+            title_only,
+        }
     }
 
-    /// The query words in `text`, in order, not overlapping.
-    pub fn find(&self, text: &str) -> Vec<Hit> {
+    /// Finds the query words in a title (`body == false`) or a body.
+    pub fn scan(&self, text: &str, body: bool) -> Scan {
         let Some(matcher) = &self.matcher else {
-            return Vec::new();
+            return Scan::default();
         };
-        let folded = fold::fold_for_matching(text);
+        let folded = fold::fold_text(text);
         let haystack: &str = &folded.text;
         let bytes = haystack.as_bytes();
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut scan = Scan::default();
         for m in matcher.find_iter(haystack) {
-            let pattern = m.pattern().as_usize();
-            let (latin_start, latin_end) = self.latin_edges.get(pattern).copied().unwrap_or_default();
-            if latin_start && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+            let Some(info) = self.patterns.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            if body && info.mask & !self.title_only == 0 {
                 continue;
             }
-            if latin_end && bytes.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+            if info.latin_start && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
                 continue;
             }
-            let start = folded.original_offset(m.start());
-            let end = folded.original_offset(m.end());
+            if info.latin_end && bytes.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+                continue;
+            }
+            scan.wholes |= info.whole_of;
+            scan.raw.push((
+                folded.original_offset(m.start()),
+                folded.original_offset(m.end()),
+                m.pattern().as_usize(),
+            ));
+        }
+        scan
+    }
+
+    /// The words to mark from a scan, given the groups whose whole occurs anywhere in the
+    /// article: in order, not overlapping, adjacent words merged.
+    pub fn hits(&self, scan: &Scan, wholes: u64) -> Vec<Hit> {
+        let mut hits: Vec<Hit> = Vec::with_capacity(scan.raw.len());
+        for &(start, end, pattern) in &scan.raw {
+            let Some(info) = self.patterns.get(pattern) else {
+                continue;
+            };
+            // A part is marked only for groups whose whole is absent from the article.
+            let live_parts = info.part_of & !wholes;
+            if info.whole_of == 0 && live_parts == 0 {
+                continue;
+            }
+            let mask = info.whole_of | live_parts;
             // Adjacent words become one mark: `<mark>上海股市</mark>`, not two.
             match hits.last_mut() {
-                Some(last) if last.end == start => last.end = end,
-                _ => hits.push(Hit { start, end, pattern }),
+                Some(last) if last.end == start => {
+                    last.end = end;
+                    last.mask |= mask;
+                }
+                _ => hits.push(Hit { start, end, mask }),
             }
         }
         hits
+    }
+
+    /// The words to mark in `text` taken on its own.
+    pub fn find(&self, text: &str) -> Vec<Hit> {
+        let scan = self.scan(text, false);
+        self.hits(&scan, scan.wholes)
     }
 }
 
@@ -182,9 +276,13 @@ fn escape_html_into(text: &str, out: &mut String) {
 
 /// The whole of `text` with the query words marked (titles).
 pub fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
-    let hits = highlighter.find(text);
+    mark_all(text, &highlighter.find(text))
+}
+
+/// The whole of `text` with `hits` marked.
+pub fn mark_all(text: &str, hits: &[Hit]) -> Highlighted {
     let mut out = Highlighted::default();
-    push_range(text, 0..text.len(), &hits, &mut out);
+    push_range(text, 0..text.len(), hits, &mut out);
     out
 }
 
@@ -292,19 +390,19 @@ fn clauses(text: &str) -> Vec<Clause> {
     out
 }
 
-/// The best window of clauses for `wanted` patterns within `budget` characters:
-/// (first clause, last clause exclusive, score). Windows are anchored on a clause with a
-/// wanted word, start at the beginning of its sentence when that fits, and extend forward.
+/// The best window of clauses for the `wanted` query units within `budget` characters:
+/// (first clause, last clause exclusive, units covered, score). Windows are anchored on a
+/// clause with a wanted word, start at the beginning of its sentence when that fits, and
+/// extend forward.
 fn best_window(
     clauses: &[Clause],
-    hits_per_clause: &[Vec<usize>],
-    wanted: &[bool],
+    masks: &[Vec<u64>],
+    wanted: u64,
     budget: usize,
-) -> Option<(usize, usize, usize)> {
-    let is_wanted = |p: &usize| wanted.get(*p).copied().unwrap_or(false);
-    let mut best: Option<(usize, usize, usize)> = None;
+) -> Option<(usize, usize, u64, usize)> {
+    let mut best: Option<(usize, usize, u64, usize)> = None;
     for anchor in 0..clauses.len() {
-        if !hits_per_clause[anchor].iter().any(is_wanted) {
+        if !masks[anchor].iter().any(|m| m & wanted != 0) {
             continue;
         }
         // Walk back towards the sentence start while the budget allows.
@@ -319,16 +417,16 @@ fn best_window(
             chars += clauses[end].chars;
             end += 1;
         }
-        let mut seen = vec![false; wanted.len()];
-        let mut total = 0;
-        for &p in hits_per_clause[start..end].iter().flatten().filter(|p| is_wanted(p)) {
-            seen[p] = true;
+        let mut covered = 0u64;
+        let mut total = 0usize;
+        for m in masks[start..end].iter().flatten().filter(|m| *m & wanted != 0) {
+            covered |= m & wanted;
             total += 1;
         }
-        let distinct = seen.iter().filter(|&&s| s).count();
-        let score = distinct * 1000 + total.min(99) * 10 + usize::from(clauses[start].sentence_start);
-        if best.is_none_or(|(_, _, s)| score > s) {
-            best = Some((start, end, score));
+        let score =
+            covered.count_ones() as usize * 1000 + total.min(99) * 10 + usize::from(clauses[start].sentence_start);
+        if best.is_none_or(|b| score > b.3) {
+            best = Some((start, end, covered, score));
         }
     }
     best
@@ -336,71 +434,55 @@ fn best_window(
 
 /// A snippet of `text` around the query words, at most about `budget` characters.
 pub fn snippet(text: &str, highlighter: &Highlighter, budget: usize) -> Highlighted {
-    let hits = highlighter.find(text);
+    snippet_of(text, &highlighter.find(text), budget)
+}
+
+/// A snippet of `text` around `hits`, at most about `budget` characters.
+pub fn snippet_of(text: &str, hits: &[Hit], budget: usize) -> Highlighted {
     let clauses = clauses(text);
     let mut out = Highlighted::default();
     if clauses.is_empty() {
         return out;
     }
-    let patterns = hits.iter().map(|h| h.pattern + 1).max().unwrap_or(0);
-    let mut hits_per_clause: Vec<Vec<usize>> = vec![Vec::new(); clauses.len()];
+    let mut masks: Vec<Vec<u64>> = vec![Vec::new(); clauses.len()];
     let mut c = 0;
-    for hit in &hits {
+    for hit in hits {
         while c + 1 < clauses.len() && clauses[c].end <= hit.start {
             c += 1;
         }
-        hits_per_clause[c].push(hit.pattern);
+        masks[c].push(hit.mask);
     }
-    let all = vec![true; patterns];
-    let found: usize = (0..patterns).filter(|&p| hits.iter().any(|h| h.pattern == p)).count();
-    let Some(single) = best_window(&clauses, &hits_per_clause, &all, budget) else {
+    let found = hits.iter().fold(0u64, |acc, h| acc | h.mask);
+    let Some(single) = best_window(&clauses, &masks, found, budget) else {
         // No query word in the text: its opening lines.
         let (i, j) = lead_window(&clauses, budget);
-        push_window(text, &clauses, i, j, &hits, budget, &mut out);
+        push_window(text, &clauses, i, j, hits, budget, &mut out);
         return out;
     };
-    let single_distinct = single.2 / 1000;
-    if single_distinct < found
-        && let Some(first) = best_window(&clauses, &hits_per_clause, &all, budget / 2)
+    if single.2 != found
+        && let Some(first) = best_window(&clauses, &masks, found, budget / 2)
+        && let Some(second) = best_window(&clauses, &masks, found & !first.2, budget / 2)
+        && (first.2 | second.2).count_ones() > single.2.count_ones()
+        && (second.1 <= first.0 || second.0 >= first.1)
     {
-        let in_first: Vec<bool> = (0..patterns)
-            .map(|p| (first.0..first.1).any(|k| hits_per_clause[k].contains(&p)))
-            .collect();
-        let missing: Vec<bool> = in_first.iter().map(|&inside| !inside).collect();
-        let rest: Vec<Vec<usize>> = hits_per_clause
-            .iter()
-            .enumerate()
-            .map(|(k, h)| {
-                if (first.0..first.1).contains(&k) {
-                    Vec::new()
-                } else {
-                    h.clone()
-                }
-            })
-            .collect();
-        if let Some(second) = best_window(&clauses, &rest, &missing, budget / 2)
-            && first.2 / 1000 + second.2 / 1000 > single_distinct
-            && (second.1 <= first.0 || second.0 >= first.1)
-        {
-            let (a, b) = if first.0 < second.0 {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            push_window(text, &clauses, a.0, a.1, &hits, budget / 2, &mut out);
-            if out.parts.last() != Some(&Part::Ellipsis) {
-                out.parts.push(Part::Ellipsis);
-            }
-            let mut tail = Highlighted::default();
-            push_window(text, &clauses, b.0, b.1, &hits, budget / 2, &mut tail);
-            if tail.parts.first() == Some(&Part::Ellipsis) {
-                tail.parts.remove(0);
-            }
-            out.parts.extend(tail.parts);
-            return out;
+        let (a, b) = if first.0 < second.0 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        push_window(text, &clauses, a.0, a.1, hits, budget / 2, &mut out);
+        if out.parts.last() != Some(&Part::Ellipsis) {
+            out.parts.push(Part::Ellipsis);
         }
+        let mut tail = Highlighted::default();
+        push_window(text, &clauses, b.0, b.1, hits, budget / 2, &mut tail);
+        if tail.parts.first() == Some(&Part::Ellipsis) {
+            tail.parts.remove(0);
+        }
+        out.parts.extend(tail.parts);
+        return out;
     }
-    push_window(text, &clauses, single.0, single.1, &hits, budget, &mut out);
+    push_window(text, &clauses, single.0, single.1, hits, budget, &mut out);
     out
 }
 
@@ -483,7 +565,26 @@ mod tests {
     use super::*;
 
     fn hl(words: &[&str]) -> Highlighter {
-        Highlighter::new(words.iter().map(|w| fold::fold_value(w)))
+        let groups: Vec<HighlightGroup> = words
+            .iter()
+            .map(|w| HighlightGroup {
+                wholes: vec![fold::fold_value(w)],
+                parts: Vec::new(),
+                title_only: false,
+            })
+            .collect();
+        Highlighter::new(&groups)
+    }
+
+    #[test]
+    fn parts_are_marked_only_where_the_whole_is_absent() {
+        let h = Highlighter::new(&[HighlightGroup {
+            wholes: vec!["新能源汽车".into()],
+            parts: vec!["新能源".into(), "汽车".into()],
+            title_only: false,
+        }]);
+        assert_eq!(highlight_all("新能源汽车销量与汽车城", &h).marks(), ["新能源汽车"]);
+        assert_eq!(highlight_all("融嘉汽车城的新能源展区", &h).marks(), ["汽车", "新能源"]);
     }
 
     #[test]
