@@ -73,7 +73,7 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Whether to count facets.
     pub facets: bool,
-    /// Snippet length in characters.
+    /// Snippet length in characters; 0 for no snippets (ranking only).
     pub snippet_chars: usize,
 }
 
@@ -371,11 +371,17 @@ fn highlighter(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> Highlighte
 }
 
 fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
-    let title_scan = highlighter.scan(&stored.title, false);
-    let body_scan = highlighter.scan(&stored.body, true);
-    let wholes = title_scan.wholes | body_scan.wholes;
-    let title_parts = snippet::mark_all(&stored.title, &highlighter.hits(&title_scan, wholes));
-    let snippet_parts = snippet::snippet_of(&stored.body, &highlighter.hits(&body_scan, wholes), chars);
+    let (title_parts, snippet_parts) = if chars == 0 {
+        (snippet::mark_all(&stored.title, &[]), Highlighted::default())
+    } else {
+        let title_scan = highlighter.scan(&stored.title, false);
+        let body_scan = highlighter.scan(&stored.body, true);
+        let wholes = title_scan.wholes | body_scan.wholes;
+        (
+            snippet::mark_all(&stored.title, &highlighter.hits(&title_scan, wholes)),
+            snippet::snippet_of(&stored.body, &highlighter.hits(&body_scan, wholes), chars),
+        )
+    };
     Hit {
         title_html: title_parts.to_html(),
         snippet_html: snippet_parts.to_html(),
