@@ -388,15 +388,22 @@ fn start_driver(agent: &Agent, chromedriver: &Path) -> (Killed, String) {
     (driver, url)
 }
 
+/// Skips the test with a message, unless `XINWEN_REQUIRE_BROWSER` is set (CI sets it after
+/// installing Chromium, so a broken install fails instead of silently skipping).
+fn skip(why: &str) {
+    if std::env::var_os("XINWEN_REQUIRE_BROWSER").is_some() {
+        panic!("{why}, and XINWEN_REQUIRE_BROWSER is set");
+    }
+    eprintln!("skip: {why}");
+}
+
 #[test]
 fn search_page_in_a_real_browser() {
     let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
-        eprintln!("skip: chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
-        return;
+        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
     };
     let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
-        eprintln!("skip: Chromium is not installed (/usr/bin/chromium or on PATH)");
-        return;
+        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
     };
     let started = Instant::now();
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
