@@ -11,15 +11,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tantivy::schema::Field;
-use tantivy::{IndexWriter, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument, Term};
 use tracing::{info, instrument};
 
 use crate::config::WRITER_MEMORY_BYTES;
 use crate::error::IndexError;
 use crate::post::{self, Article, Rejection};
-use crate::schema::{self, Fields};
-use crate::store::{IndexDir, OpenIndex};
+use crate::schema;
+use crate::store::{IndexDir, OpenIndex, WriterLock};
 
 /// How a job runs.
 #[derive(Debug, Clone)]
@@ -142,63 +142,196 @@ pub trait Progress: Sync {
 pub struct Silent;
 impl Progress for Silent {}
 
-/// Runs an indexing job over `paths`.
-#[instrument(skip_all, fields(root = %dir.root().display(), rebuild = options.rebuild))]
+/// An indexing job in progress: it holds the one-writer lock and an index writer; nothing
+/// it does is visible until [`Job::finish`] commits, all at once.
+pub struct Job {
+    dir: IndexDir,
+    lock: WriterLock,
+    target: OpenIndex,
+    writer: IndexWriter<TantivyDocument>,
+    /// id → content hash of the articles in the index when the job began.
+    existing: HashMap<String, u64>,
+    /// Ids added or kept by this job.
+    seen: HashSet<String>,
+    report: IndexReport,
+    started: Instant,
+}
+
+/// What [`Job::upsert`] did with an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    /// Not in the index before.
+    New,
+    /// In the index with other content: replaced.
+    Updated,
+    /// In the index with the same content: skipped.
+    Unchanged,
+}
+
+impl Job {
+    /// Takes the writer lock (waiting if asked), cleans up leftovers of killed jobs, and
+    /// opens the live index — or a new generation for a rebuild or a first build.
+    pub fn begin(dir: &IndexDir, options: &IndexOptions) -> Result<Job, IndexError> {
+        let started = Instant::now();
+        let lock = dir.lock(options.wait, &options.holder)?;
+        let removed = dir.remove_stale_generations(&lock)?;
+        if removed > 0 {
+            info!(removed, "removed leftovers of an interrupted job");
+        }
+        let rebuild = options.rebuild || dir.live_generation()?.is_none();
+        let target = if rebuild {
+            dir.create_generation(options.user_dict.as_deref())?
+        } else {
+            if options.user_dict.is_some() {
+                return Err(IndexError::Refused(
+                    "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
+                ));
+            }
+            dir.open()?
+        };
+        let existing = if rebuild {
+            HashMap::new()
+        } else {
+            existing_hashes(&target)?
+        };
+        let threads = options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
+        // tantivy wants at least 15 MB a thread.
+        let memory = options.memory.max(threads * 16 * 1024 * 1024);
+        let writer = target.index.writer_with_num_threads(threads, memory)?;
+        Ok(Job {
+            dir: dir.clone(),
+            lock,
+            target,
+            writer,
+            seen: HashSet::with_capacity(existing.len()),
+            existing,
+            report: IndexReport {
+                rebuilt: rebuild,
+                ..IndexReport::default()
+            },
+            started,
+        })
+    }
+
+    fn id_term(&self, id: &str) -> Term {
+        Term::from_field_text(self.target.fields.id, id)
+    }
+
+    /// Adds or replaces an article (the same id twice in one job: the later copy wins).
+    pub fn upsert(&mut self, article: &Article) -> Result<Upserted, IndexError> {
+        self.report.read += 1;
+        let hash = schema::content_hash(article);
+        let repeated = !self.seen.insert(article.id.clone());
+        let outcome = match self.existing.get(&article.id) {
+            Some(&old) if old == hash && !repeated => {
+                self.report.unchanged += 1;
+                return Ok(Upserted::Unchanged);
+            }
+            Some(_) => {
+                self.writer.delete_term(self.id_term(&article.id));
+                if !repeated {
+                    self.report.updated += 1;
+                }
+                Upserted::Updated
+            }
+            None if repeated => {
+                self.writer.delete_term(self.id_term(&article.id));
+                Upserted::Updated
+            }
+            None => {
+                self.report.new += 1;
+                Upserted::New
+            }
+        };
+        self.writer.add_document(self.target.fields.to_doc(article))?;
+        Ok(outcome)
+    }
+
+    /// Counts an input that could not become an article.
+    pub fn reject(&mut self, rejection: Rejection) {
+        self.report.read += 1;
+        self.report.reject(rejection);
+    }
+
+    /// Deletes an article; false when the id is not in the index.
+    pub fn delete(&mut self, id: &str) -> bool {
+        let known = self.existing.contains_key(id) || self.seen.contains(id);
+        if known {
+            self.writer.delete_term(self.id_term(id));
+            self.existing.remove(id);
+            self.seen.remove(id);
+            self.report.deleted += 1;
+        }
+        known
+    }
+
+    /// Deletes every article this job did not see (a full mirror of the inputs).
+    pub fn prune(&mut self) {
+        let missing: Vec<String> = self
+            .existing
+            .keys()
+            .filter(|id| !self.seen.contains(*id))
+            .cloned()
+            .collect();
+        for id in missing {
+            self.delete(&id);
+        }
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &IndexReport {
+        &self.report
+    }
+
+    /// Commits (when anything changed, or for a new generation, which is then made live)
+    /// and returns the report.
+    #[instrument(skip_all, fields(root = %self.dir.root().display()))]
+    pub fn finish(mut self, progress: &dyn Progress) -> Result<IndexReport, IndexError> {
+        let changed = self.report.new + self.report.updated + self.report.deleted > 0;
+        if changed || self.report.rebuilt {
+            progress.committing();
+            self.writer.commit()?;
+            self.writer.wait_merging_threads()?;
+            if self.report.rebuilt {
+                self.dir.publish(&self.target.generation)?;
+                self.dir.remove_stale_generations(&self.lock)?;
+            }
+        } else {
+            self.writer.rollback()?;
+        }
+        let mut report = self.report;
+        report.total = self.target.index.reader()?.searcher().num_docs();
+        report.elapsed = self.started.elapsed();
+        info!(
+            read = report.read,
+            new = report.new,
+            updated = report.updated,
+            unchanged = report.unchanged,
+            deleted = report.deleted,
+            rejected = report.rejected,
+            elapsed_ms = report.elapsed.as_millis() as u64,
+            "index job finished"
+        );
+        Ok(report)
+    }
+}
+
+/// Runs an indexing job over `paths`: files and folders of posts and JSON Lines.
 pub fn run(
     dir: &IndexDir,
     paths: &[PathBuf],
     options: &IndexOptions,
     progress: &dyn Progress,
 ) -> Result<IndexReport, IndexError> {
-    let started = Instant::now();
-    let lock = dir.lock(options.wait, &options.holder)?;
-    let removed = dir.remove_stale_generations(&lock)?;
-    if removed > 0 {
-        info!(removed, "removed leftovers of an interrupted job");
-    }
-    let live = dir.live_generation()?;
-    let rebuild = options.rebuild || live.is_none();
-    let target = if rebuild {
-        dir.create_generation(options.user_dict.as_deref())?
-    } else {
-        let open = dir.open()?;
-        if options.user_dict.is_some() {
-            return Err(IndexError::Refused(
-                "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
-            ));
-        }
-        open
-    };
-    let existing = if rebuild {
-        HashMap::new()
-    } else {
-        existing_hashes(&target)?
-    };
-
-    let mut report = IndexReport {
-        rebuilt: rebuild,
-        ..IndexReport::default()
-    };
+    let mut job = Job::begin(dir, options)?;
     let found = post::sources::find_inputs(paths);
-    report.skipped_files = found.skipped;
+    job.report.skipped_files = found.skipped;
     for rejection in found.rejected {
-        report.read += 1;
-        report.reject(rejection);
+        job.reject(rejection);
     }
     progress.start(post::sources::total_bytes(&found.inputs));
-
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
-    let memory = options.memory.max(threads * 16 * 1024 * 1024);
-    let mut writer: IndexWriter<TantivyDocument> = target.index.writer_with_num_threads(threads, memory)?;
-    let mut job = Upsert {
-        fields: target.fields,
-        writer: &writer,
-        existing: &existing,
-        seen: HashSet::with_capacity(existing.len()),
-        report: &mut report,
-    };
 
     // Parsing runs one batch ahead of indexing, on its own thread.
     let (tx, rx) = mpsc::sync_channel(2);
@@ -212,23 +345,19 @@ pub fn run(
     });
     let mut articles = 0u64;
     let mut result = Ok(());
-    for batch in rx {
+    'batches: for batch in rx {
         job.report.bytes += batch.bytes;
         for item in batch.items {
-            job.report.read += 1;
             match item {
                 Ok(article) => {
                     articles += 1;
                     if let Err(e) = job.upsert(&article) {
                         result = Err(e);
-                        break;
+                        break 'batches;
                     }
                 }
-                Err(rejection) => job.report.reject(rejection),
+                Err(rejection) => job.reject(rejection),
             }
-        }
-        if result.is_err() {
-            break;
         }
         progress.advance(articles, job.report.bytes);
     }
@@ -237,128 +366,60 @@ pub fn run(
     if options.prune {
         job.prune();
     }
-    let changed = report.new + report.updated + report.deleted > 0;
-    if changed || rebuild {
-        progress.committing();
-        writer.commit()?;
-        writer.wait_merging_threads()?;
-        if rebuild {
-            dir.publish(&target.generation)?;
-            dir.remove_stale_generations(&lock)?;
-        }
-    } else {
-        writer.rollback()?;
-    }
-    report.total = count_alive(&target)?;
-    report.elapsed = started.elapsed();
-    info!(
-        read = report.read,
-        new = report.new,
-        updated = report.updated,
-        unchanged = report.unchanged,
-        deleted = report.deleted,
-        rejected = report.rejected,
-        elapsed_ms = report.elapsed.as_millis() as u64,
-        "index job finished"
-    );
-    Ok(report)
+    job.finish(progress)
 }
 
-struct Upsert<'a> {
-    fields: Fields,
-    writer: &'a IndexWriter<TantivyDocument>,
-    existing: &'a HashMap<String, u64>,
-    seen: HashSet<String>,
-    report: &'a mut IndexReport,
-}
-
-impl Upsert<'_> {
-    fn id_term(&self, id: &str) -> Term {
-        Term::from_field_text(self.fields.id, id)
-    }
-
-    fn upsert(&mut self, article: &Article) -> Result<(), IndexError> {
-        let hash = schema::content_hash(article);
-        let repeated = !self.seen.insert(article.id.clone());
-        match self.existing.get(&article.id) {
-            Some(&old) if old == hash && !repeated => {
-                self.report.unchanged += 1;
-                return Ok(());
-            }
-            Some(_) => {
-                self.writer.delete_term(self.id_term(&article.id));
-                if !repeated {
-                    self.report.updated += 1;
-                }
-            }
-            None if repeated => {
-                // The same id twice in one run: the later copy wins.
-                self.writer.delete_term(self.id_term(&article.id));
-            }
-            None => self.report.new += 1,
-        }
-        self.writer.add_document(self.fields.to_doc(article))?;
-        Ok(())
-    }
-
-    fn prune(&mut self) {
-        for id in self.existing.keys() {
-            if !self.seen.contains(id) {
-                self.writer.delete_term(self.id_term(id));
-                self.report.deleted += 1;
-            }
-        }
-    }
-}
-
-/// id → content hash of every live article, read from the fast fields.
+/// id → content hash of every live article: ids from the `id` field's terms and postings,
+/// hashes from the fast field (reading stored documents would decompress every body).
 fn existing_hashes(open: &OpenIndex) -> Result<HashMap<String, u64>, IndexError> {
     let reader = open.index.reader()?;
     let searcher = reader.searcher();
+    let io = |context: &'static str| {
+        move |source| IndexError::Io {
+            context: context.into(),
+            source,
+        }
+    };
     let mut out = HashMap::with_capacity(searcher.num_docs() as usize);
     for segment in searcher.segment_readers() {
-        let ff = segment.fast_fields();
-        let ids = ff.str(schema::names::ID)?;
-        let hashes = ff.u64(schema::names::HASH)?;
-        let Some(ids) = ids else { continue };
-        let mut buf = String::new();
-        for doc in segment.doc_ids_alive() {
-            let Some(ord) = ids.term_ords(doc).next() else { continue };
-            buf.clear();
-            let found = ids.ord_to_str(ord, &mut buf).map_err(|source| IndexError::Io {
-                context: "cannot read the id column".into(),
-                source,
-            })?;
-            if found {
-                out.insert(buf.clone(), hashes.first(doc).unwrap_or_default());
+        let hashes = segment.fast_fields().u64(schema::names::HASH)?;
+        let inverted = segment.inverted_index(open.fields.id)?;
+        let mut terms = inverted.terms().stream().map_err(io("cannot read the id terms"))?;
+        while terms.advance() {
+            let Ok(id) = std::str::from_utf8(terms.key()) else {
+                continue;
+            };
+            let mut postings = inverted
+                .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                .map_err(io("cannot read the id postings"))?;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if !segment.is_deleted(doc) {
+                    out.insert(id.to_string(), hashes.first(doc).unwrap_or_default());
+                }
+                doc = postings.advance();
             }
         }
     }
     Ok(out)
 }
 
-fn count_alive(open: &OpenIndex) -> Result<u64, IndexError> {
-    let reader = open.index.reader()?;
-    Ok(reader.searcher().num_docs())
-}
-
-/// Deletes articles by id; returns how many of the ids were in the index.
+/// Deletes articles by id in one job; returns how many of the ids were in the index.
 pub fn delete(dir: &IndexDir, ids: &[String], wait: bool) -> Result<usize, IndexError> {
-    let _lock = dir.lock(wait, "xinwen delete")?;
-    let open = dir.open()?;
-    let existing = existing_hashes(&open)?;
-    let mut writer: IndexWriter<TantivyDocument> = open.index.writer_with_num_threads(1, 16 * 1024 * 1024)?;
-    let id_field: Field = open.fields.id;
-    let mut deleted = 0;
-    for id in ids {
-        if existing.contains_key(id) {
-            writer.delete_term(Term::from_field_text(id_field, id));
-            deleted += 1;
-        }
+    let options = IndexOptions {
+        wait,
+        holder: "xinwen delete".into(),
+        memory: 16 * 1024 * 1024,
+        threads: Some(1),
+        ..IndexOptions::default()
+    };
+    if dir.live_generation()?.is_none() {
+        return Err(IndexError::Missing {
+            path: dir.root().to_path_buf(),
+        });
     }
-    if deleted > 0 {
-        writer.commit()?;
-        writer.wait_merging_threads()?;
-    }
+    let mut job = Job::begin(dir, &options)?;
+    let deleted = ids.iter().filter(|id| job.delete(id)).count();
+    job.finish(&Silent)?;
     Ok(deleted)
 }

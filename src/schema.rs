@@ -2,7 +2,7 @@
 //! stored document → [`StoredArticle`].
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
+    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DateTime, TantivyDocument};
@@ -16,7 +16,7 @@ use crate::post::Article;
 /// The fields of a xinwen index, resolved once.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    /// The stable id: exact, stored, fast (for listing ids during incremental jobs).
+    /// The stable id: exact (jobs list ids from its terms), stored.
     pub id: Field,
     /// Source URL: stored only.
     pub url: Field,
@@ -40,7 +40,7 @@ pub struct Fields {
     pub source: Field,
     /// Hash of everything indexed, to skip unchanged articles on re-runs.
     pub hash: Field,
-    /// Hash of the folded title, to collapse syndicated copies (indexed to exclude them).
+    /// Hash of the folded title, to collapse syndicated copies.
     pub title_key: Field,
 }
 
@@ -68,7 +68,7 @@ pub fn build() -> Schema {
             .set_tokenizer(TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
-    b.add_text_field(names::ID, STRING | STORED | FAST);
+    b.add_text_field(names::ID, STRING | STORED);
     b.add_text_field("url", STORED);
     b.add_text_field("title", analysed.clone());
     b.add_text_field("body", analysed.clone());
@@ -86,8 +86,8 @@ pub fn build() -> Schema {
             .set_precision(DateTimePrecision::Seconds),
     );
     b.add_text_field("source", STORED);
-    b.add_u64_field(names::HASH, STORED | FAST);
-    b.add_u64_field(names::TITLE_KEY, INDEXED | FAST);
+    b.add_u64_field(names::HASH, FAST);
+    b.add_u64_field(names::TITLE_KEY, FAST);
     b.build()
 }
 
@@ -162,7 +162,6 @@ impl Fields {
                 _ => None,
             }),
             source: text(self.source),
-            hash: doc.get_first(self.hash).and_then(|v| v.as_u64()).unwrap_or_default(),
         }
     }
 }
@@ -186,8 +185,6 @@ pub struct StoredArticle {
     pub date: Option<OffsetDateTime>,
     /// Publisher.
     pub source: Option<String>,
-    /// Content hash.
-    pub hash: u64,
 }
 
 /// A hash of everything an article puts in the index; equal hashes mean nothing to re-index.

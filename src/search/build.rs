@@ -207,13 +207,7 @@ impl Builder<'_> {
     /// The per-concept queries of a text item and, for several words typed together, a
     /// phrase of all of them that adds to the score: `新能源汽车` written whole ranks
     /// above 新能源 … 汽车 apart.
-    fn text_queries(
-        &self,
-        scope: Scope,
-        text: &str,
-        phrase: bool,
-        relaxed: bool,
-    ) -> TextQueries {
+    fn text_queries(&self, scope: Scope, text: &str, phrase: bool, relaxed: bool) -> TextQueries {
         let fields: &[(Field, f32)] = match scope {
             Scope::All => &[
                 (self.fields.title, TITLE_BOOST),

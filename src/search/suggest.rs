@@ -118,26 +118,29 @@ impl Engine {
             .with_max_query_terms(25)
             .with_min_word_length(2)
             .with_document(address);
-        let not_itself: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(like)),
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(like) as Box<dyn Query>),
             (Occur::MustNot, Box::new(by_id)),
-            (
-                Occur::MustNot,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&article.title)),
-                    IndexRecordOption::Basic,
-                )),
-            ),
-        ];
-        let query = BooleanQuery::new(not_itself);
-        let top = searcher.search(
-            &query,
-            &TopDocs::with_limit(limit.clamp(1, MAX_RELATED)).order_by_score(),
-        )?;
-        let mut out = Vec::with_capacity(top.len());
+        ]);
+        let limit = limit.clamp(1, MAX_RELATED);
+        // Syndicated copies of the same story (same title) are not "related": skip them.
+        let own_key = crate::schema::title_key(&article.title);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit * 3).order_by_score())?;
+        let mut out = Vec::with_capacity(limit);
         for (_, address) in top {
+            let key = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64(crate::schema::names::TITLE_KEY)?
+                .first(address.doc_id);
+            if key == Some(own_key) {
+                continue;
+            }
             let doc: TantivyDocument = searcher.doc(address)?;
             out.push(self.fields.from_doc(&doc));
+            if out.len() == limit {
+                break;
+            }
         }
         Ok(out)
     }
