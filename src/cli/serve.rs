@@ -32,6 +32,9 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let options = ServerOptions {
         cors_origins: args.cors_origins,
+        admin_token: std::env::var("XINWEN_ADMIN_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
     };
     runtime.block_on(server::serve(shared, args.addr, options))?;
     Ok(Outcome::Success)

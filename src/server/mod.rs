@@ -5,8 +5,10 @@
 //! - `GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=`;
 //! - `GET /api/suggest?q=` — completions for search-as-you-type;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
-//! - `GET /api/stats`, `GET /healthz`.
+//! - `GET /api/stats`, `GET /healthz`;
+//! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token.
 
+pub mod admin;
 pub mod api;
 pub mod error;
 pub mod state;
@@ -34,6 +36,8 @@ const PAGE: &str = include_str!("page.html");
 pub struct ServerOptions {
     /// Origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// The token that enables ingestion (`XINWEN_ADMIN_TOKEN`); none disables it.
+    pub admin_token: Option<String>,
 }
 
 /// Turns an endpoint's result into a reply: the JSON, or the JSON error.
@@ -112,8 +116,36 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .then(|shared| async move { reply(api::stats(shared).await) });
     let health = warp::path!("healthz")
         .and(warp::get())
-        .and(with_shared(shared))
+        .and(with_shared(shared.clone()))
         .then(|shared| async move { reply(api::health(shared).await) });
+    let token = options.admin_token.clone().map(Arc::new);
+    let auth =
+        warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
+            let token = token.clone();
+            async move {
+                admin::check(token.as_deref().map(String::as_str), header.as_deref()).map_err(warp::reject::custom)
+            }
+        });
+    let ingest =
+        warp::path!("api" / "articles")
+            .and(warp::post())
+            .and(auth.clone())
+            .and(warp::body::content_length_limit(MAX_BODY_BYTES))
+            .and(warp::body::bytes())
+            .and(with_shared(shared.clone()))
+            .then(|(), body: warp::hyper::body::Bytes, shared| async move {
+                reply(admin::ingest(shared, body.to_vec()).await)
+            });
+    let delete = warp::path!("api" / "articles" / String)
+        .and(warp::delete())
+        .and(auth)
+        .and(with_shared(shared))
+        .then(|id: String, (), shared| async move {
+            match api::decode_id(&id) {
+                Ok(id) => reply(admin::delete(shared, id).await),
+                Err(e) => e.into_response(),
+            }
+        });
 
     let routes = page
         .or(search)
@@ -127,6 +159,10 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(stats)
         .unify()
         .or(health)
+        .unify()
+        .or(ingest)
+        .unify()
+        .or(delete)
         .unify()
         .recover(recover)
         .unify()

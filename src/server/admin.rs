@@ -1,0 +1,205 @@
+//! Ingestion over HTTP for sites that push articles: `POST /api/articles` (a JSON array or
+//! NDJSON, the JSONL schema) and `DELETE /api/articles/{id}`. Enabled only when the server
+//! has an admin token, answered only for `Authorization: Bearer <token>`, and subject to the
+//! same one-writer rule as the CLI jobs (409 while another job holds the index).
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use warp::http::StatusCode;
+
+use super::error::ApiError;
+use super::state::Shared;
+use crate::error::{IndexError, PostError};
+use crate::indexer::{IndexOptions, Job, Silent};
+use crate::post::{Location, Rejection, jsonl};
+
+/// Whether the `Authorization` header carries `Bearer <token>`, compared in constant time.
+pub fn authorized(header: Option<&str>, token: &str) -> bool {
+    let Some(given) = header.and_then(|h| {
+        let (scheme, value) = h.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then_some(value.trim())
+    }) else {
+        return false;
+    };
+    let (given, expected) = (given.as_bytes(), token.as_bytes());
+    // Every byte of the expected token is looked at whatever the input, so the time taken
+    // says nothing about how much of a guess was right.
+    let mut diff = given.len() ^ expected.len();
+    for (i, &e) in expected.iter().enumerate() {
+        diff |= usize::from(given.get(i).copied().unwrap_or(0) ^ e);
+    }
+    diff == 0
+}
+
+/// Checks the token; the error says whether ingestion is off or the caller is not allowed.
+pub fn check(token: Option<&str>, header: Option<&str>) -> Result<(), ApiError> {
+    let Some(token) = token else {
+        return Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "admin_disabled",
+            message: "ingestion is disabled: start the server with XINWEN_ADMIN_TOKEN set".into(),
+        });
+    };
+    if authorized(header, token) {
+        Ok(())
+    } else {
+        Err(ApiError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "unauthorized",
+            message: "send Authorization: Bearer <token> with the server's admin token".into(),
+        })
+    }
+}
+
+/// The records of a request body: a JSON array, or one JSON object a line (NDJSON).
+/// A record that is not an object, or an NDJSON line that is not JSON, becomes a rejection.
+pub fn records(body: &[u8]) -> Result<Vec<Result<serde_json::Map<String, Value>, PostError>>, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::bad_request(
+            "invalid_utf8",
+            format!("the body is not UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })?;
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "send a JSON array of articles, or one article a line",
+        ));
+    }
+    let object = |v: Value| match v {
+        Value::Object(map) => Ok(map),
+        _ => Err(PostError::NotAnObject),
+    };
+    if trimmed.starts_with('[') {
+        let values: Vec<Value> = serde_json::from_str(trimmed)
+            .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a JSON array: {e}")))?;
+        return Ok(values.into_iter().map(object).collect());
+    }
+    Ok(trimmed
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str::<Value>(line)
+                .map_err(|e| PostError::InvalidJson(e.to_string()))
+                .and_then(object)
+        })
+        .collect())
+}
+
+fn locked_or_internal(e: IndexError) -> ApiError {
+    match e {
+        IndexError::Locked { holder, .. } => ApiError {
+            status: StatusCode::CONFLICT,
+            code: "index_locked",
+            message: format!("another job is writing the index ({holder}); retry when it is done"),
+        },
+        other => ApiError::from(crate::error::Error::Index(other)),
+    }
+}
+
+fn job(shared: &Shared, holder: &str) -> Result<Job, ApiError> {
+    if shared.dir().live_generation().map_err(locked_or_internal)?.is_none() {
+        return Err(ApiError::unavailable("there is no index to write to"));
+    }
+    let options = IndexOptions {
+        holder: holder.into(),
+        threads: Some(1),
+        memory: 64 * 1024 * 1024,
+        ..IndexOptions::default()
+    };
+    Job::begin(shared.dir(), &options).map_err(locked_or_internal)
+}
+
+/// POST /api/articles
+pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiError> {
+    let records = records(&body)?;
+    let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let mut job = job(&shared, "POST /api/articles")?;
+        let mut rejected = Vec::new();
+        for (i, record) in records.into_iter().enumerate() {
+            match record.and_then(|map| jsonl::parse_record(&map)) {
+                Ok(article) => {
+                    job.upsert(&article).map_err(locked_or_internal)?;
+                }
+                Err(reason) => {
+                    rejected.push(json!({ "item": i + 1, "code": reason.code(), "reason": reason.to_string() }));
+                    job.reject(Rejection {
+                        location: Location {
+                            path: "request".into(),
+                            line: Some(i + 1),
+                        },
+                        reason,
+                    });
+                }
+            }
+        }
+        let report = job.finish(&Silent).map_err(locked_or_internal)?;
+        // Make the new articles searchable now rather than at the next automatic reload.
+        if let Err(e) = shared.engine().reload() {
+            tracing::warn!(error = %e, "reload after ingestion failed");
+        }
+        Ok(json!({
+            "accepted": report.new + report.updated + report.unchanged,
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "rejected": rejected,
+            "total": report.total,
+        }))
+    })
+    .await;
+    done.map_err(|_| ApiError::internal())?
+}
+
+/// DELETE /api/articles/{id}
+pub async fn delete(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
+    let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let mut job = job(&shared, "DELETE /api/articles")?;
+        let found = job.delete(&id);
+        job.finish(&Silent).map_err(locked_or_internal)?;
+        if !found {
+            return Err(ApiError::not_found("unknown_id", format!("no article with id {id:?}")));
+        }
+        if let Err(e) = shared.engine().reload() {
+            tracing::warn!(error = %e, "reload after deletion failed");
+        }
+        Ok(json!({ "id": id, "deleted": true }))
+    })
+    .await;
+    done.map_err(|_| ApiError::internal())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_bearer_token_is_authorized() {
+        assert!(authorized(Some("Bearer s3cret"), "s3cret"));
+        assert!(authorized(Some("bearer  s3cret "), "s3cret"));
+        for wrong in [
+            None,
+            Some("Bearer s3cre"),
+            Some("Bearer s3cretx"),
+            Some("Basic s3cret"),
+            Some("s3cret"),
+            Some(""),
+        ] {
+            assert!(!authorized(wrong, "s3cret"), "{wrong:?}");
+        }
+    }
+
+    #[test]
+    fn bodies_are_arrays_or_ndjson() {
+        assert_eq!(records(b"[{\"a\":1},2]").map(|r| r.len()).ok(), Some(2));
+        let ndjson = records(b"{\"a\":1}\n\nnot json\n[1]\n").expect("ndjson");
+        assert_eq!(ndjson.len(), 3);
+        assert!(ndjson[0].is_ok());
+        assert!(matches!(ndjson[1], Err(PostError::InvalidJson(_))));
+        assert_eq!(ndjson[2], Err(PostError::NotAnObject));
+        assert_eq!(records(b"  ").err().map(|e| e.code), Some("empty_body"));
+        assert_eq!(records(b"[{").err().map(|e| e.code), Some("invalid_json"));
+    }
+}
