@@ -52,9 +52,12 @@ pub fn check(token: Option<&str>, header: Option<&str>) -> Result<(), ApiError> 
     }
 }
 
+/// One record of a request body, or why it is not an article record.
+pub type Record = Result<serde_json::Map<String, Value>, PostError>;
+
 /// The records of a request body: a JSON array, or one JSON object a line (NDJSON).
 /// A record that is not an object, or an NDJSON line that is not JSON, becomes a rejection.
-pub fn records(body: &[u8]) -> Result<Vec<Result<serde_json::Map<String, Value>, PostError>>, ApiError> {
+pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ApiError::bad_request(
             "invalid_utf8",
