@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -174,6 +174,7 @@ impl Job {
     pub fn begin(dir: &IndexDir, options: &IndexOptions) -> Result<Job, IndexError> {
         let started = Instant::now();
         let lock = dir.lock(options.wait, &options.holder)?;
+        pause_point("locked");
         let removed = dir.remove_stale_generations(&lock)?;
         if removed > 0 {
             info!(removed, "removed leftovers of an interrupted job");
@@ -292,10 +293,13 @@ impl Job {
         let changed = self.report.new + self.report.updated + self.report.deleted > 0;
         if changed || self.report.rebuilt {
             progress.committing();
+            pause_point("commit");
             self.writer.commit()?;
             self.writer.wait_merging_threads()?;
             if self.report.rebuilt {
+                pause_point("publish");
                 self.dir.publish(&self.target.generation)?;
+                pause_point("published");
                 self.dir.remove_stale_generations(&self.lock)?;
             }
         } else {
@@ -315,6 +319,23 @@ impl Job {
             "index job finished"
         );
         Ok(report)
+    }
+}
+
+/// A test hook for the crash tests: with `XINWEN_PAUSE_AT=<point>` set, a job stops at that
+/// point (`locked`, `batch`, `commit`, `publish`, `published`), says so on stderr and waits
+/// to be killed, so a test can send SIGKILL at an exact moment of the job.
+fn pause_point(point: &str) {
+    static PAUSE_AT: OnceLock<Option<String>> = OnceLock::new();
+    if PAUSE_AT
+        .get_or_init(|| std::env::var("XINWEN_PAUSE_AT").ok())
+        .as_deref()
+        == Some(point)
+    {
+        eprintln!("xinwen: paused at {point}");
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
     }
 }
 
@@ -360,6 +381,7 @@ pub fn run(
             }
         }
         progress.advance(articles, job.report.bytes);
+        pause_point("batch");
     }
     let _ = reader.join();
     result?;

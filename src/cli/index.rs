@@ -27,9 +27,12 @@ pub struct IndexArgs {
     /// A jieba user dictionary (`word [freq] [tag]` lines); needs --rebuild.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
-    /// Writer memory budget in MiB.
+    /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
     #[arg(long, value_name = "MIB", default_value_t = WRITER_MEMORY_BYTES / (1024 * 1024))]
     memory_mib: usize,
+    /// Indexing threads (default: one per core, at most 8).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -66,7 +69,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
         wait: args.wait,
         user_dict: args.dict.clone(),
         memory: args.memory_mib.saturating_mul(1024 * 1024),
-        threads: None,
+        threads: args.threads.filter(|&n| n > 0),
         holder: format!(
             "xinwen index {}",
             args.paths

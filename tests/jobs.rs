@@ -1,0 +1,596 @@
+//! Indexing jobs as a newsroom runs them: incremental upserts, unchanged skips, prune,
+//! delete, rebuild, one writer at a time, SIGKILL at every moment of a job, bad input in
+//! the middle of a job, HTTP ingestion, and a server answering queries throughout.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use xinwen::IndexError;
+use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
+use xinwen::search::{Engine, SearchRequest};
+use xinwen::server::{ServerOptions, Shared};
+use xinwen::store::IndexDir;
+
+fn fixtures(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(sub)
+}
+
+/// Articles `from..to` of a made-up series; article `i` has the unique token `kx{i:05}`, and
+/// `version` changes its body (so a re-run with another version updates it).
+fn series(from: usize, to: usize, version: usize) -> Vec<serde_json::Value> {
+    (from..to)
+        .map(|i| {
+            let paragraph = format!("第{i}号稿件报道本市交通建设进展，编号kx{i:05}，版本{version}。");
+            json!({
+                "id": format!("s-{i}"),
+                "title": format!("合成稿件第{i}号 城市交通建设"),
+                "date": format!("2024-{:02}-{:02}T08:00:00+08:00", 1 + i % 12, 1 + i % 28),
+                "tags": ["交通"],
+                "categories": ["shehui"],
+                "body": paragraph.repeat(12),
+            })
+        })
+        .collect()
+}
+
+fn write_jsonl(path: &Path, articles: &[serde_json::Value]) {
+    let mut text = String::new();
+    for a in articles {
+        text.push_str(&a.to_string());
+        text.push('\n');
+    }
+    std::fs::write(path, text).expect("write jsonl");
+}
+
+fn run(dir: &IndexDir, paths: &[PathBuf], options: IndexOptions) -> IndexReport {
+    indexer::run(dir, paths, &options, &Silent).expect("index job")
+}
+
+fn prune() -> IndexOptions {
+    IndexOptions {
+        prune: true,
+        ..IndexOptions::default()
+    }
+}
+
+fn rebuild() -> IndexOptions {
+    IndexOptions {
+        rebuild: true,
+        ..IndexOptions::default()
+    }
+}
+
+fn ids(engine: &Engine, query: &str) -> Vec<String> {
+    let mut request = SearchRequest::new(query);
+    request.limit = 100;
+    request.snippet_chars = 0;
+    match engine.search(&request) {
+        Ok(response) if !response.relaxed => response.hits.into_iter().map(|h| h.id).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn generations(root: &Path) -> usize {
+    std::fs::read_dir(root)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with("gen-"))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn incremental_jobs_add_update_skip_prune_and_delete_by_id() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let input = tmp.path().join("feed.jsonl");
+
+    write_jsonl(&input, &series(0, 5, 1));
+    let first = run(&dir, std::slice::from_ref(&input), IndexOptions::default());
+    assert_eq!((first.new, first.updated, first.unchanged, first.total), (5, 0, 0, 5));
+
+    let again = run(&dir, std::slice::from_ref(&input), IndexOptions::default());
+    assert_eq!(
+        (again.new, again.updated, again.unchanged, again.total),
+        (0, 0, 5, 5),
+        "nothing changed"
+    );
+
+    // Article 2 is edited, article 5 is new.
+    let mut edited = series(0, 6, 1);
+    edited[2] = series(2, 3, 2).remove(0);
+    write_jsonl(&input, &edited);
+    let update = run(&dir, std::slice::from_ref(&input), IndexOptions::default());
+    assert_eq!(
+        (update.new, update.updated, update.unchanged, update.total),
+        (1, 1, 4, 6)
+    );
+    let engine = Engine::open(&dir).expect("open");
+    assert_eq!(ids(&engine, "kx00002 版本2"), ["s-2"], "the edit is searchable");
+    assert!(ids(&engine, "kx00002 版本1").is_empty(), "the old text is gone");
+    assert_eq!(ids(&engine, "kx00005"), ["s-5"]);
+
+    // The source drops articles 0 and 1: a mirror run deletes them.
+    write_jsonl(&input, &edited[2..]);
+    let mirrored = run(&dir, std::slice::from_ref(&input), prune());
+    assert_eq!((mirrored.deleted, mirrored.unchanged, mirrored.total), (2, 4, 4));
+    engine.reload().expect("reload");
+    assert!(ids(&engine, "kx00000").is_empty());
+
+    assert_eq!(
+        indexer::delete(&dir, &["s-3".into(), "nope".into()], false).expect("delete"),
+        1
+    );
+    engine.reload().expect("reload");
+    assert!(ids(&engine, "kx00003").is_empty());
+    assert!(matches!(
+        engine.get("s-3"),
+        Err(xinwen::Error::Index(IndexError::UnknownId(_)))
+    ));
+    assert_eq!(engine.num_docs(), 3);
+}
+
+#[test]
+fn a_rebuild_switches_to_a_complete_new_generation_and_removes_the_old_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    let dir = IndexDir::new(&root);
+    run(&dir, &[fixtures("posts")], IndexOptions::default());
+    let before = Engine::open(&dir).expect("open");
+    assert_eq!(before.num_docs(), 60);
+
+    let input = tmp.path().join("new.jsonl");
+    write_jsonl(&input, &series(0, 40, 1));
+    let report = run(&dir, std::slice::from_ref(&input), rebuild());
+    assert!(report.rebuilt);
+    assert_eq!((report.new, report.total), (40, 40));
+    assert_eq!(generations(&root), 1, "the old generation is removed after the switch");
+
+    // The engine opened before the switch still answers from the old generation.
+    assert_eq!(ids(&before, "人工智能").len(), 5);
+    let after = Engine::open(&dir).expect("open");
+    assert_ne!(after.generation(), before.generation());
+    assert!(ids(&after, "人工智能").is_empty());
+    assert_eq!(ids(&after, "kx00039"), ["s-39"]);
+}
+
+#[test]
+fn a_second_writer_fails_at_once_naming_the_holder_or_waits() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    run(&dir, &[fixtures("jsonl")], IndexOptions::default());
+    let lock = dir.lock(false, "the nightly rebuild").expect("first lock");
+    let err = indexer::run(&dir, &[fixtures("jsonl")], &IndexOptions::default(), &Silent).expect_err("locked");
+    let message = err.to_string();
+    assert!(message.contains("is locked by another writer"), "{message}");
+    assert!(
+        message.contains(&format!("pid {} (the nightly rebuild", std::process::id())),
+        "{message}"
+    );
+    assert!(message.contains("--wait"), "{message}");
+
+    let releaser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(lock);
+    });
+    let started = Instant::now();
+    let waited = run(
+        &dir,
+        &[fixtures("jsonl")],
+        IndexOptions {
+            wait: true,
+            ..IndexOptions::default()
+        },
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "it waited for the lock"
+    );
+    assert_eq!(waited.new, 0);
+    releaser.join().expect("releaser");
+}
+
+#[test]
+fn bad_input_during_a_job_is_reported_and_the_rest_is_indexed() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).expect("mkdir");
+    std::fs::copy(fixtures("posts/sh-close.md"), input.join("a-good.md")).expect("copy");
+    std::fs::copy(fixtures("bad/missing-title.md"), input.join("b-bad.md")).expect("copy");
+    write_jsonl(&input.join("c-feed.jsonl"), &series(0, 3, 1));
+    let mut broken = std::fs::read_to_string(input.join("c-feed.jsonl")).expect("read");
+    broken.push_str("{\"title\": \"cut off\n");
+    std::fs::write(input.join("c-feed.jsonl"), broken).expect("write");
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(tmp.path().join("nowhere.md"), input.join("d-gone.md")).expect("symlink");
+
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let report = run(&dir, &[input.clone()], IndexOptions::default());
+    assert_eq!(report.new, 4, "the good post and three good lines");
+    let mut reasons: Vec<String> = report.rejections.iter().map(|r| r.to_string()).collect();
+    reasons.sort();
+    let path = |name: &str| input.join(name).display().to_string();
+    assert_eq!(reasons.len(), if cfg!(unix) { 3 } else { 2 }, "{reasons:?}");
+    assert_eq!(reasons[0], format!("{}: no title", path("b-bad.md")));
+    assert!(
+        reasons[1].starts_with(&format!("{}:4: invalid JSON: EOF while parsing", path("c-feed.jsonl"))),
+        "{reasons:?}"
+    );
+    if cfg!(unix) {
+        assert!(
+            reasons[2].starts_with(&format!("{}: cannot read:", path("d-gone.md"))),
+            "{reasons:?}"
+        );
+    }
+    let engine = Engine::open(&dir).expect("open");
+    assert_eq!(ids(&engine, "kx00002"), ["s-2"]);
+}
+
+/// The real binary, running a job that may be told to pause at a point.
+struct Job(Child);
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_job(root: &Path, args: &[&str], pause_at: Option<&str>) -> Job {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xinwen"));
+    cmd.arg("index").arg("--index").arg(root).args(args);
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
+    if let Some(point) = pause_at {
+        cmd.env("XINWEN_PAUSE_AT", point);
+    }
+    Job(cmd.spawn().expect("start xinwen index"))
+}
+
+/// Waits until the job says it paused at `point`.
+fn wait_for_pause(job: &mut Job, point: &str) {
+    let stderr = job.0.stderr.take().expect("stderr piped");
+    let mut lines = BufReader::new(stderr).lines();
+    let expected = format!("xinwen: paused at {point}");
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        if line == expected {
+            // Keep draining so the job never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return;
+        }
+    }
+    panic!("the job ended without pausing at {point}");
+}
+
+fn sigkill(job: &mut Job) {
+    job.0.kill().expect("SIGKILL");
+    job.0.wait().expect("reap");
+}
+
+/// The searchable state of an index: article count and whether the series is in it.
+fn state(root: &Path) -> (u64, bool) {
+    let engine = Engine::open(&IndexDir::new(root)).expect("the index opens after a kill");
+    let has_series = !ids(&engine, "kx00007").is_empty();
+    (engine.num_docs(), has_series)
+}
+
+#[test]
+fn sigkill_at_any_point_of_a_job_leaves_the_state_before_or_after_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let feed = tmp.path().join("feed.jsonl");
+    // Enough text for several batches, with a small writer so segments are flushed before
+    // the commit: the kill then finds written but uncommitted segments.
+    write_jsonl(&feed, &series(0, 2500, 1));
+    let feed = feed.display().to_string();
+    let small = ["--threads", "1", "--memory-mib", "16"];
+    let before = (60, false);
+    let incremental_after = (2560, true);
+    let rebuild_after = (2500, true);
+    let cases: [(&str, bool, (u64, bool)); 8] = [
+        ("locked", false, before),
+        ("batch", false, before),
+        ("commit", false, before),
+        ("locked", true, before),
+        ("batch", true, before),
+        ("commit", true, before),
+        ("publish", true, before),
+        ("published", true, rebuild_after),
+    ];
+    for (point, is_rebuild, expected) in cases {
+        let root = tmp.path().join(format!("ix-{point}-{is_rebuild}"));
+        run(&IndexDir::new(&root), &[fixtures("posts")], IndexOptions::default());
+        let mut args: Vec<&str> = small.to_vec();
+        if is_rebuild {
+            args.push("--rebuild");
+        }
+        args.push(&feed);
+        let mut job = start_job(&root, &args, Some(point));
+        wait_for_pause(&mut job, point);
+        sigkill(&mut job);
+        assert_eq!(state(&root), expected, "killed at {point} (rebuild: {is_rebuild})");
+
+        // The next run needs no clean-up and completes the job.
+        let done = run(
+            &IndexDir::new(&root),
+            &[PathBuf::from(&feed)],
+            IndexOptions {
+                rebuild: is_rebuild,
+                ..IndexOptions::default()
+            },
+        );
+        let after = if is_rebuild { rebuild_after } else { incremental_after };
+        assert_eq!(
+            (done.total, state(&root)),
+            (after.0, after),
+            "re-run after a kill at {point}"
+        );
+        assert_eq!(generations(&root), 1, "leftovers removed after a kill at {point}");
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_never_leaves_part_of_a_job() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let feed = tmp.path().join("feed.jsonl");
+    write_jsonl(&feed, &series(0, 1500, 1));
+    let feed = feed.display().to_string();
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &[fixtures("posts")], IndexOptions::default());
+    // Delays spread over a whole job, commit included.
+    for (round, delay_ms) in [40u64, 150, 300, 600, 900, 1300, 2000].into_iter().enumerate() {
+        let is_rebuild = round % 2 == 1;
+        let mut args = vec!["--threads", "1", "--memory-mib", "16"];
+        if is_rebuild {
+            args.push("--rebuild");
+        }
+        args.push(&feed);
+        let before = state(&root);
+        let mut job = start_job(&root, &args, None);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        sigkill(&mut job);
+        let now = state(&root);
+        let after = match (is_rebuild, before) {
+            (true, _) => (1500, true),
+            (false, (n, false)) => (n + 1500, true),
+            (false, unchanged) => unchanged,
+        };
+        assert!(
+            now == before || now == after,
+            "round {round} ({delay_ms} ms): {before:?} → {now:?}, expected one of the two or {after:?}"
+        );
+    }
+    let done = run(&IndexDir::new(&root), &[PathBuf::from(&feed)], IndexOptions::default());
+    assert!(done.total >= 1500);
+    assert_eq!(generations(&root), 1);
+}
+
+#[test]
+fn a_lock_left_by_a_killed_job_does_not_block_the_next_one() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    let jsonl = fixtures("jsonl").display().to_string();
+    let mut job = start_job(&root, &[&jsonl], Some("locked"));
+    wait_for_pause(&mut job, "locked");
+    sigkill(&mut job);
+    let report = run(&IndexDir::new(&root), &[fixtures("jsonl")], IndexOptions::default());
+    assert_eq!(report.new, 16);
+}
+
+/// Sends one HTTP/1.1 GET on a fresh connection; returns the status.
+fn get_status(addr: &str, path: &str) -> std::io::Result<u16> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad response: {response:.80}")))
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_server_answers_every_query_during_an_incremental_job_and_a_rebuild() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &[fixtures("posts")], IndexOptions::default());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _server = Server(
+        Command::new(env!("CARGO_BIN_EXE_xinwen"))
+            .args(["serve", "--index"])
+            .arg(&root)
+            .args(["--addr", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server"),
+    );
+    let started = Instant::now();
+    while get_status(&addr, "/healthz").ok() != Some(200) {
+        assert!(started.elapsed() < Duration::from_secs(20), "server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let clients: Vec<_> = [
+        "/api/search?q=%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD",
+        "/api/search?q=%E4%BA%A4%E9%80%9A",
+        "/api/suggest?q=%E4%BA%A4",
+        "/healthz",
+    ]
+    .into_iter()
+    .map(|path| {
+        let (stop, served, failures, addr) = (stop.clone(), served.clone(), failures.clone(), addr.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                match get_status(&addr, path) {
+                    Ok(200) => {
+                        served.fetch_add(1, Ordering::Relaxed);
+                    }
+                    other => failures.lock().expect("lock").push(format!("{path}: {other:?}")),
+                }
+            }
+        })
+    })
+    .collect();
+
+    let feed = tmp.path().join("feed.jsonl");
+    write_jsonl(&feed, &series(0, 800, 1));
+    let status = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .arg("index")
+        .arg("--index")
+        .arg(&root)
+        .arg(&feed)
+        .stdout(Stdio::null())
+        .status()
+        .expect("incremental job");
+    assert!(status.success());
+    let status = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["index", "--rebuild", "--index"])
+        .arg(&root)
+        .arg(&feed)
+        .arg(fixtures("jsonl"))
+        .stdout(Stdio::null())
+        .status()
+        .expect("rebuild");
+    assert!(status.success());
+    // New articles appear within about a second of the job's commit.
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().expect("client");
+    }
+    let failures = failures.lock().expect("lock");
+    assert!(
+        failures.is_empty(),
+        "{} failed requests: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert!(served.load(Ordering::Relaxed) > 50, "the clients kept querying");
+
+    let mut stream = TcpStream::connect(&addr).expect("connect");
+    write!(
+        stream,
+        "GET /api/search?q=kx00799 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut body = String::new();
+    stream.read_to_string(&mut body).expect("read");
+    assert!(
+        body.contains("\"id\":\"s-799\""),
+        "the rebuilt index serves the new articles: {body:.300}"
+    );
+    assert!(!body.contains("\"relaxed\":true"));
+}
+
+#[tokio::test]
+async fn http_ingestion_needs_the_token_and_shares_the_writer_lock() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    run(&dir, &[fixtures("jsonl")], IndexOptions::default());
+    let shared = Arc::new(Shared::open(dir.clone()).expect("open"));
+    let options = ServerOptions {
+        admin_token: Some("s3cret".into()),
+        ..ServerOptions::default()
+    };
+    let routes = xinwen::server::routes(shared.clone(), &options);
+    let body = json!([
+        {"id": "push-1", "title": "推送稿件", "body": "通过接口推送的稿件，编号kx90001。"},
+        {"title": "没有正文"},
+        7
+    ])
+    .to_string();
+    let post = |auth: Option<&str>| {
+        let mut request = warp::test::request()
+            .method("POST")
+            .path("/api/articles")
+            .body(body.clone());
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request
+    };
+
+    let denied = post(Some("Bearer wrong")).reply(&routes).await;
+    assert_eq!(denied.status(), 401);
+    let denied: serde_json::Value = serde_json::from_slice(denied.body()).expect("json");
+    assert_eq!(denied["error"]["code"], "unauthorized");
+
+    let accepted = post(Some("Bearer s3cret")).reply(&routes).await;
+    assert_eq!(accepted.status(), 200);
+    let accepted: serde_json::Value = serde_json::from_slice(accepted.body()).expect("json");
+    assert_eq!(
+        accepted,
+        json!({
+            "accepted": 1, "new": 1, "updated": 0, "unchanged": 0, "total": 17,
+            "rejected": [
+                {"item": 2, "code": "empty_body", "reason": "empty body"},
+                {"item": 3, "code": "not_an_object", "reason": "not a JSON object"}
+            ]
+        })
+    );
+    let found = warp::test::request().path("/api/search?q=kx90001").reply(&routes).await;
+    let found: serde_json::Value = serde_json::from_slice(found.body()).expect("json");
+    assert_eq!(found["hits"][0]["id"], "push-1", "searchable right after the request");
+
+    // While a CLI job holds the index, ingestion answers 409 and names it.
+    let lock = dir.lock(false, "xinwen index nightly/").expect("lock");
+    let busy = post(Some("Bearer s3cret")).reply(&routes).await;
+    assert_eq!(busy.status(), 409);
+    let busy: serde_json::Value = serde_json::from_slice(busy.body()).expect("json");
+    assert_eq!(busy["error"]["code"], "index_locked");
+    assert!(
+        busy["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("xinwen index nightly/"))
+    );
+    drop(lock);
+
+    let deleted = warp::test::request()
+        .method("DELETE")
+        .path("/api/articles/push-1")
+        .header("authorization", "Bearer s3cret")
+        .reply(&routes)
+        .await;
+    assert_eq!(deleted.status(), 200);
+    let again = warp::test::request()
+        .method("DELETE")
+        .path("/api/articles/push-1")
+        .header("authorization", "Bearer s3cret")
+        .reply(&routes)
+        .await;
+    assert_eq!(again.status(), 404);
+
+    let disabled = xinwen::server::routes(shared, &ServerOptions::default());
+    let off = post(Some("Bearer s3cret")).reply(&disabled).await;
+    assert_eq!(off.status(), 403);
+}
