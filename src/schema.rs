@@ -2,7 +2,7 @@
 //! stored document → [`StoredArticle`].
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DateTime, TantivyDocument};
@@ -40,7 +40,7 @@ pub struct Fields {
     pub source: Field,
     /// Hash of everything indexed, to skip unchanged articles on re-runs.
     pub hash: Field,
-    /// Hash of the folded title, to collapse syndicated copies.
+    /// Hash of the folded title: collapses syndicated copies, finds pasted headlines.
     pub title_key: Field,
 }
 
@@ -87,7 +87,7 @@ pub fn build() -> Schema {
     );
     b.add_text_field("source", STORED);
     b.add_u64_field(names::HASH, FAST);
-    b.add_u64_field(names::TITLE_KEY, FAST);
+    b.add_u64_field(names::TITLE_KEY, INDEXED | FAST);
     b.build()
 }
 

@@ -213,7 +213,7 @@ fn bad_input_during_a_job_is_reported_and_the_rest_is_indexed() {
     std::os::unix::fs::symlink(tmp.path().join("nowhere.md"), input.join("d-gone.md")).expect("symlink");
 
     let dir = IndexDir::new(tmp.path().join("index"));
-    let report = run(&dir, &[input.clone()], IndexOptions::default());
+    let report = run(&dir, std::slice::from_ref(&input), IndexOptions::default());
     assert_eq!(report.new, 4, "the good post and three good lines");
     let mut reasons: Vec<String> = report.rejections.iter().map(|r| r.to_string()).collect();
     reasons.sort();

@@ -27,6 +27,13 @@ use crate::schema::Fields;
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
 
+/// What an exact whole-title match adds to the score: more than any word match scores.
+const EXACT_TITLE_SCORE: f32 = 100.0;
+
+/// Queries shorter than this (letters, digits, ideographs) get no exact-title bonus: a
+/// one-word title is not a headline someone pasted.
+const EXACT_TITLE_MIN_CHARS: usize = 4;
+
 /// Weight of the phrase of all the words of an unquoted item, added to their scores.
 const PROXIMITY_BOOST: f32 = 1.0;
 
@@ -50,7 +57,9 @@ pub struct Concept {
 pub enum Mode {
     /// Every word must match.
     AllWords,
-    /// Any word may match; more matches rank higher (the no-results rescue).
+    /// At least half the words must match (the first no-results rescue).
+    MostWords,
+    /// Any word may match; more matches rank higher (the last rescue).
     AnyWord,
 }
 
@@ -152,9 +161,9 @@ impl Builder<'_> {
                     clauses.push((Occur::Must, query));
                 }
             }
-            Mode::AnyWord => {
-                // Every word becomes optional, at least half of them must match, and lone
-                // characters (的, 湾) no longer count: they would match nearly everything.
+            Mode::MostWords | Mode::AnyWord => {
+                // Every word becomes optional, at least half (or one) of them must match, and
+                // lone characters (的, 湾) no longer count: they would match nearly everything.
                 let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for item in parsed.positive_items() {
                     match item {
@@ -167,7 +176,11 @@ impl Builder<'_> {
                     }
                 }
                 if !optional.is_empty() {
-                    let at_least = optional.len().div_ceil(2);
+                    let at_least = if mode == Mode::MostWords {
+                        optional.len().div_ceil(2)
+                    } else {
+                        1
+                    };
                     clauses.push((
                         Occur::Must,
                         Box::new(BooleanQuery::with_minimum_required_clauses(optional, at_least)),
@@ -176,6 +189,9 @@ impl Builder<'_> {
             }
         }
         let has_positive = clauses.iter().any(|(occur, _)| *occur == Occur::Must);
+        if has_positive && let Some(exact) = self.exact_title(parsed) {
+            clauses.push((Occur::Should, exact));
+        }
         for item in &parsed.excluded {
             if let Some(q) = self.item(item, Mode::AnyWord) {
                 clauses.push((Occur::MustNot, q));
@@ -191,6 +207,24 @@ impl Builder<'_> {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A pasted headline finds its article first: articles whose whole title is the query
+    /// text (folded, punctuation and spaces ignored) get a score no word match reaches.
+    fn exact_title(&self, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
+        let mut text = String::new();
+        for item in parsed.positive_items() {
+            match item {
+                Item::Text { text: t, .. } => text.push_str(t),
+                _ => return None,
+            }
+        }
+        if text.chars().filter(|c| c.is_alphanumeric()).count() < EXACT_TITLE_MIN_CHARS {
+            return None;
+        }
+        let term = Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&text));
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        Some(Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE)))
     }
 
     /// How many things a relaxed search would still look for (lone characters excluded).

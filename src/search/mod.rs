@@ -246,9 +246,15 @@ impl Engine {
         let mut query = builder.build(&parsed, &request.filters, Mode::AllWords);
         let mut total = query.count(&searcher)?;
         if total == 0 && builder.relaxable_concepts(&parsed) > 1 {
-            query = builder.build(&parsed, &request.filters, Mode::AnyWord);
-            total = query.count(&searcher)?;
-            relaxed = total > 0;
+            // Rescue an empty page: first the articles with most of the words, then any.
+            for mode in [Mode::MostWords, Mode::AnyWord] {
+                query = builder.build(&parsed, &request.filters, mode);
+                total = query.count(&searcher)?;
+                if total > 0 {
+                    relaxed = true;
+                    break;
+                }
+            }
         }
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
         let page = self.top(&searcher, query.as_ref(), request, by_date)?;

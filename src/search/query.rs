@@ -5,8 +5,10 @@
 //! - words: all must match (`上海 股市`); a word written without spaces (`上海股市`) is
 //!   segmented and each of its words must match;
 //! - `"exact phrase"` (also `“…”` and `「…」`): the words in this order, adjacent;
-//! - `-word`, `-"phrase"`, `-tag:x`: articles with it are left out;
-//! - `A OR B` (also `|`): either; binds the words next to it (`A B OR C` is A and (B or C));
+//! - `-word`, `-"phrase"`, `-tag:x` after a space or at the start: articles with it are left
+//!   out (`-2.3`, `”——携手` are text);
+//! - `A OR B` (also `||`): either; binds the words next to it (`A B OR C` is A and (B or C));
+//!   a single `|` is text, since headlines use it as a separator;
 //! - `title:word`, `title:"phrase"`: in the headline only; `tag:x`, `category:x`: articles
 //!   with that exact tag or category (case, width and script folded); Chinese prefixes
 //!   `标题:`, `标签:`, `分类:` work too, and so does the full-width colon `：`;
@@ -15,6 +17,7 @@
 
 use crate::config::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
 use crate::error::QueryError;
+use crate::fold;
 
 /// Where a text item is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,8 +134,16 @@ fn lex(input: &str) -> Vec<Lexeme> {
             i += 1;
             continue;
         }
+        // A minus excludes only at the start of a word typed after a space (not right after
+        // a closing quote: titles read “…”——…) and not before a digit (-2.3 is a number).
+        let after_space = i == 0 || is_space(chars[i - 1]);
         let mut negated = false;
-        if matches!(chars[i], '-' | '－' | '—') {
+        if matches!(chars[i], '-' | '－')
+            && after_space
+            && !chars
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_digit() || fold::fold_char(*c).is_ascii_digit())
+        {
             negated = true;
             i += 1;
             if i >= chars.len() || is_space(chars[i]) {
@@ -156,7 +167,7 @@ fn lex(input: &str) -> Vec<Lexeme> {
             i += 1;
         }
         let word: String = chars[start..i].iter().collect();
-        if !negated && (word == "OR" || word == "|" || word == "||") {
+        if !negated && (word == "OR" || word == "||") {
             out.push(Lexeme::Or);
             continue;
         }
@@ -310,6 +321,13 @@ mod tests {
             parse(&"a ".repeat(MAX_QUERY_TERMS + 1)),
             Err(QueryError::TooComplex { .. })
         ));
+    }
+
+    #[test]
+    fn dashes_inside_titles_and_before_numbers_are_text() {
+        let q = parse("中国抗疫“现场直播”——携手全球抗疫 前值 -2.3 直击股东会 | 公告").expect("parses");
+        assert!(q.excluded.is_empty(), "{q:?}");
+        assert_eq!(q.groups.len(), 7, "{q:?}");
     }
 
     #[test]
