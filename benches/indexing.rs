@@ -42,7 +42,7 @@ fn main() {
         child(&args[pos + 1], Path::new(&args[pos + 2]), Path::new(&args[pos + 3]));
         return;
     }
-    if args.iter().any(|a| a == "--test" || a == "--list") {
+    if !args.iter().any(|a| a == "--bench") {
         // `cargo test --benches` runs benches once as tests: a tiny build keeps them from rotting.
         let tmp = tempfile::tempdir().expect("tempdir");
         let input = root().join("fixtures/jsonl/articles.jsonl");
