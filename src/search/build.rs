@@ -17,6 +17,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
+use super::bm25::Bm25TermQuery;
 use super::query::{Item, ParsedQuery, Scope};
 use super::snippet::HighlightGroup;
 use crate::analysis::{ChineseAnalyzer, Piece};
@@ -27,6 +28,64 @@ use crate::schema::Fields;
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
 
+/// Function words and question words: searched for only when a query has nothing else,
+/// always kept in phrases. Short on purpose: every entry is a word no reader searches for.
+const STOPWORDS: &[&str] = &[
+    "的",
+    "地",
+    "得",
+    "了",
+    "着",
+    "过",
+    "是",
+    "在",
+    "和",
+    "与",
+    "及",
+    "或",
+    "也",
+    "都",
+    "而",
+    "之",
+    "其",
+    "被",
+    "把",
+    "对",
+    "为",
+    "以",
+    "于",
+    "将",
+    "从",
+    "向",
+    "到",
+    "由",
+    "这",
+    "那",
+    "个",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "哪",
+    "谁",
+    "么",
+    "什么",
+    "多少",
+    "为什么",
+    "怎么",
+    "怎样",
+    "如何",
+    "何时",
+    "为何",
+    "是否",
+    "以及",
+    "一个",
+    "这个",
+    "那个",
+    "这些",
+    "那些",
+];
+
 /// What an exact whole-title match adds to the score: more than any word match scores.
 const EXACT_TITLE_SCORE: f32 = 100.0;
 
@@ -36,6 +95,15 @@ const EXACT_TITLE_MIN_CHARS: usize = 4;
 
 /// Weight of the phrase of all the words of an unquoted item, added to their scores.
 const PROXIMITY_BOOST: f32 = 1.0;
+
+/// Weight of a word inside a long query word, in relaxed searches.
+const SUB_WORD_WEIGHT: f32 = 0.3;
+
+/// Weight of each pair of neighbouring words found together, added to their scores.
+const PAIR_BOOST: f32 = 0.2;
+
+/// Characters allowed between the two words of a pair.
+const PAIR_SLOP: u32 = 2;
 
 /// The concept queries of a text item and its optional proximity bonus.
 type TextQueries = (Vec<Box<dyn Query>>, Option<Box<dyn Query>>);
@@ -50,6 +118,15 @@ pub struct Concept {
     pub alternatives: Vec<(Alternative, f32)>,
     /// A lone Han character (的, 湾): left out when a search is relaxed.
     pub weak: bool,
+    /// The shorter dictionary words inside it (科学院 in 中国科学院): extra, weaker
+    /// evidence when a search is relaxed.
+    pub parts: Vec<String>,
+    /// Position of its first character in the query (whitespace not counted).
+    pub position: Option<usize>,
+    /// A function word (的, 什么): not searched for, unless the query has nothing else; it
+    /// still counts in phrases. Headlines rarely contain them, so a title match on 的
+    /// would score as if it were rare and meaningful.
+    pub stop: bool,
 }
 
 /// How the words of a query combine.
@@ -57,9 +134,7 @@ pub struct Concept {
 pub enum Mode {
     /// Every word must match.
     AllWords,
-    /// At least half the words must match (the first no-results rescue).
-    MostWords,
-    /// Any word may match; more matches rank higher (the last rescue).
+    /// Any word may match; more matches rank higher (the no-results rescue).
     AnyWord,
 }
 
@@ -161,9 +236,10 @@ impl Builder<'_> {
                     clauses.push((Occur::Must, query));
                 }
             }
-            Mode::MostWords | Mode::AnyWord => {
-                // Every word becomes optional, at least half (or one) of them must match, and
-                // lone characters (的, 湾) no longer count: they would match nearly everything.
+            Mode::AnyWord => {
+                // Every word becomes optional and lone characters (的, 湾) no longer count:
+                // they would match nearly everything. BM25 ranks articles with more of the
+                // words, and rarer ones, first.
                 let mut optional: Vec<(Occur, Box<dyn Query>)> = Vec::new();
                 for item in parsed.positive_items() {
                     match item {
@@ -176,15 +252,7 @@ impl Builder<'_> {
                     }
                 }
                 if !optional.is_empty() {
-                    let at_least = if mode == Mode::MostWords {
-                        optional.len().div_ceil(2)
-                    } else {
-                        1
-                    };
-                    clauses.push((
-                        Occur::Must,
-                        Box::new(BooleanQuery::with_minimum_required_clauses(optional, at_least)),
-                    ));
+                    clauses.push((Occur::Must, Box::new(BooleanQuery::new(optional))));
                 }
             }
         }
@@ -251,14 +319,32 @@ impl Builder<'_> {
             Scope::Title => &[(self.fields.title, 1.0)],
         };
         let mut concepts = self.concepts(text, phrase);
-        let proximity = (!phrase && concepts.len() > 1)
-            .then(|| self.concepts(text, true))
-            .and_then(|whole| whole.first().map(|c| concept_query(c, fields)))
-            .map(|q| Box::new(BoostQuery::new(q, PROXIMITY_BOOST)) as Box<dyn Query>);
+        let proximity = if phrase {
+            None
+        } else {
+            proximity(text, &concepts, fields, &self.concepts(text, true))
+        };
+        if concepts.iter().any(|c| !c.stop) {
+            concepts.retain(|c| !c.stop);
+        }
         if relaxed && concepts.iter().any(|c| !c.weak) {
             concepts.retain(|c| !c.weak);
         }
-        (concepts.iter().map(|c| concept_query(c, fields)).collect(), proximity)
+        let mut queries: Vec<Box<dyn Query>> = concepts.iter().map(|c| concept_query(c, fields)).collect();
+        if relaxed {
+            // Partial matches count too: the words inside a long query word (铁路 in 铁路线).
+            for part in concepts.iter().flat_map(|c| c.parts.iter()) {
+                let part = Concept {
+                    alternatives: vec![(vec![(0, part.clone())], SUB_WORD_WEIGHT)],
+                    parts: Vec::new(),
+                    position: None,
+                    weak: false,
+                    stop: false,
+                };
+                queries.push(concept_query(&part, fields));
+            }
+        }
+        (queries, proximity)
     }
 
     fn item(&self, item: &Item, mode: Mode) -> Option<Box<dyn Query>> {
@@ -311,6 +397,51 @@ impl Builder<'_> {
         }
         out
     }
+}
+
+/// Scores for words typed together that also stand together in an article: each pair of
+/// neighbouring words as a phrase allowing a character or two between them (中国 … 经济 in
+/// 中国的经济), and all of them as an exact phrase (新能源汽车 whole above 新能源 … 汽车).
+/// A standard way (sequential dependence) to rank articles that use the query's wording.
+fn proximity(_text: &str, concepts: &[Concept], fields: &[(Field, f32)], whole: &[Concept]) -> Option<Box<dyn Query>> {
+    let content: Vec<&Concept> = concepts.iter().filter(|c| !c.stop).collect();
+    if concepts.len() < 2 {
+        return None;
+    }
+    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if let Some(all) = whole.first() {
+        should.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(concept_query(all, fields), PROXIMITY_BOOST)),
+        ));
+    }
+    for pair in content.windows(2) {
+        let (Some((a, _)), Some((b, _))) = (pair[0].alternatives.first(), pair[1].alternatives.first()) else {
+            continue;
+        };
+        let (Some(a_start), Some(b_start)) = (pair[0].position, pair[1].position) else {
+            continue;
+        };
+        let terms: Vec<(usize, String)> = a
+            .iter()
+            .map(|(p, t)| (a_start + p, t.clone()))
+            .chain(b.iter().map(|(p, t)| (b_start + p, t.clone())))
+            .map(|(p, t)| (p - a_start, t))
+            .collect();
+        for &(field, boost) in fields {
+            let phrase: Vec<(usize, Term)> = terms
+                .iter()
+                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                .collect();
+            let mut q = PhraseQuery::new_with_offset(phrase);
+            q.set_slop(PAIR_SLOP);
+            should.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), boost * PAIR_BOOST)),
+            ));
+        }
+    }
+    Some(Box::new(BooleanQuery::new(should)))
 }
 
 /// An exact-value clause that does not score (tags, categories).
@@ -367,8 +498,29 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     if changed && finer.len() > 1 {
         alternatives.push((finer, COVER_WEIGHT));
     }
+    // Characters typed together that the query's segmentation left single (回回, a name)
+    // may be one word where an article's context let jieba join them.
+    let single_chars = group.len() > 1 && group.iter().all(|&i| pieces[i].chars == 1 && is_han(&pieces[i]));
+    if single_chars {
+        let joined: String = group.iter().map(|&i| pieces[i].text.as_str()).collect();
+        alternatives.push((vec![(0, joined)], 1.0));
+    }
     let weak = group.len() == 1 && pieces[group[0]].chars == 1 && is_han(&pieces[group[0]]);
-    Concept { alternatives, weak }
+    let text = pieces[group[0]].text.as_str();
+    // 哪 + a measure word (哪条, 哪家, 哪一位) asks a question; it names nothing to find.
+    let stop = group.len() == 1 && (STOPWORDS.contains(&text) || (text.starts_with('哪') && text.chars().count() <= 3));
+    let parts = group
+        .iter()
+        .flat_map(|&i| pieces[i + 1..].iter().take_while(|p| !p.main))
+        .map(|p| p.text.clone())
+        .collect();
+    Concept {
+        alternatives,
+        parts,
+        position: Some(base),
+        weak,
+        stop,
+    }
 }
 
 /// The sub-pieces that cover main piece `i` end to end (longest first), if they do.
@@ -397,10 +549,7 @@ fn concept_query(concept: &Concept, fields: &[(Field, f32)]) -> Box<dyn Query> {
     for &(field, field_boost) in fields {
         for (alternative, weight) in &concept.alternatives {
             let q: Box<dyn Query> = if alternative.len() == 1 {
-                Box::new(TermQuery::new(
-                    Term::from_field_text(field, &alternative[0].1),
-                    IndexRecordOption::WithFreqs,
-                ))
+                Box::new(Bm25TermQuery::new(Term::from_field_text(field, &alternative[0].1)))
             } else {
                 let terms = alternative
                     .iter()

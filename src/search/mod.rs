@@ -2,6 +2,7 @@
 //! [`SearchResponse`] of ranked hits with highlighted titles and snippets, an exact total,
 //! and optionally facet counts. One [`Engine`] serves every front door.
 
+pub mod bm25;
 pub mod build;
 pub mod facets;
 pub mod query;
@@ -246,15 +247,10 @@ impl Engine {
         let mut query = builder.build(&parsed, &request.filters, Mode::AllWords);
         let mut total = query.count(&searcher)?;
         if total == 0 && builder.relaxable_concepts(&parsed) > 1 {
-            // Rescue an empty page: first the articles with most of the words, then any.
-            for mode in [Mode::MostWords, Mode::AnyWord] {
-                query = builder.build(&parsed, &request.filters, mode);
-                total = query.count(&searcher)?;
-                if total > 0 {
-                    relaxed = true;
-                    break;
-                }
-            }
+            // Rescue an empty page with the articles that have any of the words, best first.
+            query = builder.build(&parsed, &request.filters, Mode::AnyWord);
+            total = query.count(&searcher)?;
+            relaxed = total > 0;
         }
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
         let page = self.top(&searcher, query.as_ref(), request, by_date)?;
