@@ -18,6 +18,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
 use super::bm25::Bm25TermQuery;
+use super::proximity::PhraseBonus;
 use super::query::{Item, ParsedQuery, Scope};
 use super::snippet::HighlightGroup;
 use crate::analysis::{ChineseAnalyzer, Piece};
@@ -96,6 +97,9 @@ const EXACT_TITLE_MIN_CHARS: usize = 4;
 /// Weight of the phrase of all the words of an unquoted item, added to their scores.
 const PROXIMITY_BOOST: f32 = 1.0;
 
+/// A covering-words phrase whose rarest word is in more articles than this is not searched.
+const COVER_MAX_DOC_FREQ: u64 = 3000;
+
 /// Weight of a word inside a long query word, in relaxed searches.
 const SUB_WORD_WEIGHT: f32 = 0.3;
 
@@ -105,8 +109,8 @@ const PAIR_BOOST: f32 = 0.2;
 /// Characters allowed between the two words of a pair.
 const PAIR_SLOP: u32 = 2;
 
-/// The concept queries of a text item and its optional proximity bonus.
-type TextQueries = (Vec<Box<dyn Query>>, Option<Box<dyn Query>>);
+/// The concept queries of a text item and its proximity bonuses.
+type TextQueries = (Vec<Box<dyn Query>>, Vec<PhraseBonus>);
 
 /// A sequence of terms at character offsets; one term is a term query, more a phrase.
 type Alternative = Vec<(usize, String)>;
@@ -164,6 +168,8 @@ pub struct Builder<'a> {
     pub fields: &'a Fields,
     /// The analyzer (the same one the index was built with).
     pub analyzer: &'a ChineseAnalyzer,
+    /// The index's statistics, to leave out alternatives too costly to be worth it.
+    pub searcher: Option<&'a tantivy::Searcher>,
 }
 
 impl Builder<'_> {
@@ -186,7 +192,32 @@ impl Builder<'_> {
             }
             groups
         };
-        groups.into_iter().map(|g| concept(&pieces, &g)).collect()
+        let mut concepts: Vec<Concept> = groups.into_iter().map(|g| concept(&pieces, &g)).collect();
+        for concept in &mut concepts {
+            self.drop_costly_covers(concept);
+        }
+        concepts
+    }
+
+    /// The covering-words alternative is a phrase of shorter words; when even the rarest of
+    /// them is in thousands of articles (国家 主席 for 国家主席), checking its positions
+    /// costs milliseconds, while the articles it would add — the word cut apart — are a
+    /// handful among thousands that have the word whole. Such covers are left out.
+    fn drop_costly_covers(&self, concept: &mut Concept) {
+        let Some(searcher) = self.searcher else { return };
+        let body = self.fields.body;
+        let mut first = true;
+        concept.alternatives.retain(|(terms, _)| {
+            let keep = first
+                || terms.len() < 2
+                || terms
+                    .iter()
+                    .map(|(_, t)| searcher.doc_freq(&Term::from_field_text(body, t)).unwrap_or(0))
+                    .min()
+                    .is_some_and(|df| df <= COVER_MAX_DOC_FREQ);
+            first = false;
+            keep
+        });
     }
 
     /// What to highlight for a text item: the whole of what was typed, and (unquoted) its
@@ -244,9 +275,8 @@ impl Builder<'_> {
                 for item in parsed.positive_items() {
                     match item {
                         Item::Text { scope, text, phrase } => {
-                            let (concepts, proximity) = self.text_queries(*scope, text, *phrase, true);
+                            let (concepts, _) = self.text_queries(*scope, text, *phrase, true);
                             optional.extend(concepts.into_iter().map(|q| (Occur::Should, q)));
-                            clauses.extend(proximity.map(|q| (Occur::Should, q)));
                         }
                         other => clauses.extend(self.item(other, Mode::AnyWord).map(|q| (Occur::Must, q))),
                     }
@@ -295,6 +325,25 @@ impl Builder<'_> {
         Some(Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE)))
     }
 
+    /// What reranks the best matches: for every item of several words typed together, those
+    /// words standing together in the article (see `proximity`). Phrase checks read
+    /// positions, too costly for every match of a common query, so they score only the best
+    /// few hundred candidates.
+    pub fn proximity_bonus(&self, parsed: &ParsedQuery) -> Vec<PhraseBonus> {
+        let mut bonuses = Vec::new();
+        for item in parsed.positive_items() {
+            if let Item::Text {
+                scope,
+                text,
+                phrase: false,
+            } = item
+            {
+                bonuses.extend(self.text_queries(*scope, text, false, false).1);
+            }
+        }
+        bonuses
+    }
+
     /// How many things a relaxed search would still look for (lone characters excluded).
     pub fn relaxable_concepts(&self, parsed: &ParsedQuery) -> usize {
         parsed
@@ -320,9 +369,9 @@ impl Builder<'_> {
         };
         let mut concepts = self.concepts(text, phrase);
         let proximity = if phrase {
-            None
+            Vec::new()
         } else {
-            proximity(text, &concepts, fields, &self.concepts(text, true))
+            proximity(&concepts, fields, &self.concepts(text, true))
         };
         if concepts.iter().any(|c| !c.stop) {
             concepts.retain(|c| !c.stop);
@@ -350,21 +399,18 @@ impl Builder<'_> {
     fn item(&self, item: &Item, mode: Mode) -> Option<Box<dyn Query>> {
         match item {
             Item::Text { scope, text, phrase } => {
-                let (mut queries, proximity) = self.text_queries(*scope, text, *phrase, false);
+                let (mut queries, _) = self.text_queries(*scope, text, *phrase, false);
                 let occur = if mode == Mode::AllWords {
                     Occur::Must
                 } else {
                     Occur::Should
                 };
-                match (queries.len(), proximity) {
-                    (0, _) => None,
-                    (1, None) => queries.pop(),
-                    (_, proximity) => {
-                        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-                            queries.into_iter().map(|q| (occur, q)).collect();
-                        clauses.extend(proximity.map(|q| (Occur::Should, q)));
-                        Some(Box::new(BooleanQuery::new(clauses)))
-                    }
+                match queries.len() {
+                    0 => None,
+                    1 => queries.pop(),
+                    _ => Some(Box::new(BooleanQuery::new(
+                        queries.into_iter().map(|q| (occur, q)).collect(),
+                    ))),
                 }
             }
             Item::Tag(tag) => Some(exact(self.fields.tag_key, tag)),
@@ -403,19 +449,28 @@ impl Builder<'_> {
 /// neighbouring words as a phrase allowing a character or two between them (中国 … 经济 in
 /// 中国的经济), and all of them as an exact phrase (新能源汽车 whole above 新能源 … 汽车).
 /// A standard way (sequential dependence) to rank articles that use the query's wording.
-fn proximity(_text: &str, concepts: &[Concept], fields: &[(Field, f32)], whole: &[Concept]) -> Option<Box<dyn Query>> {
+fn proximity(concepts: &[Concept], fields: &[(Field, f32)], whole: &[Concept]) -> Vec<PhraseBonus> {
     let content: Vec<&Concept> = concepts.iter().filter(|c| !c.stop).collect();
+    let mut bonuses = Vec::new();
     if concepts.len() < 2 {
-        return None;
+        return bonuses;
     }
-    let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    // All the words, exactly as typed (and the other ways the whole can be indexed).
     if let Some(all) = whole.first() {
-        should.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(concept_query(all, fields), PROXIMITY_BOOST)),
-        ));
+        for (terms, weight) in all.alternatives.iter().filter(|(terms, _)| terms.len() > 1) {
+            for &(field, boost) in fields {
+                bonuses.push(PhraseBonus {
+                    field,
+                    terms: terms.clone(),
+                    slop: 0,
+                    weight: boost * weight * PROXIMITY_BOOST,
+                });
+            }
+        }
     }
-    for pair in content.windows(2) {
+    // With two words the exact phrase above already says they stand together.
+    let pairs: &[&Concept] = if content.len() > 2 { &content } else { &[] };
+    for pair in pairs.windows(2) {
         let (Some((a, _)), Some((b, _))) = (pair[0].alternatives.first(), pair[1].alternatives.first()) else {
             continue;
         };
@@ -424,24 +479,19 @@ fn proximity(_text: &str, concepts: &[Concept], fields: &[(Field, f32)], whole: 
         };
         let terms: Vec<(usize, String)> = a
             .iter()
-            .map(|(p, t)| (a_start + p, t.clone()))
-            .chain(b.iter().map(|(p, t)| (b_start + p, t.clone())))
-            .map(|(p, t)| (p - a_start, t))
+            .map(|(p, t)| (*p, t.clone()))
+            .chain(b.iter().map(|(p, t)| (b_start + p - a_start, t.clone())))
             .collect();
         for &(field, boost) in fields {
-            let phrase: Vec<(usize, Term)> = terms
-                .iter()
-                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                .collect();
-            let mut q = PhraseQuery::new_with_offset(phrase);
-            q.set_slop(PAIR_SLOP);
-            should.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(q), boost * PAIR_BOOST)),
-            ));
+            bonuses.push(PhraseBonus {
+                field,
+                terms: terms.clone(),
+                slop: PAIR_SLOP,
+                weight: boost * PAIR_BOOST,
+            });
         }
     }
-    Some(Box::new(BooleanQuery::new(should)))
+    bonuses
 }
 
 /// An exact-value clause that does not score (tags, categories).
@@ -585,6 +635,7 @@ mod tests {
         let b = Builder {
             fields: &fields,
             analyzer: &analyzer,
+            searcher: None,
         };
         b.concepts(text, phrase).into_iter().map(|c| c.alternatives).collect()
     }
@@ -608,7 +659,10 @@ mod tests {
     fn unknown_names_are_phrases_of_characters() {
         assert_eq!(
             concepts("宏瑞通", false),
-            vec![vec![alt(&[(0, "宏"), (1, "瑞"), (2, "通")], 1.0)]]
+            vec![vec![
+                alt(&[(0, "宏"), (1, "瑞"), (2, "通")], 1.0),
+                alt(&[(0, "宏瑞通")], 1.0)
+            ]]
         );
     }
 

@@ -39,14 +39,27 @@ pub struct FacetCollector;
 
 /// Per-segment counts by term ordinal.
 pub struct SegmentFacets {
-    tag: Option<(StrColumn, Vec<u32>)>,
-    category: Option<(StrColumn, Vec<u32>)>,
+    tag: Option<Counts>,
+    category: Option<Counts>,
 }
 
-fn column(segment: &SegmentReader, name: &str) -> tantivy::Result<Option<(StrColumn, Vec<u32>)>> {
-    Ok(segment.fast_fields().str(name)?.map(|col| {
-        let n = col.num_terms();
-        (col, vec![0u32; n])
+/// Counts of one column's values in one segment.
+struct Counts {
+    column: StrColumn,
+    /// By ordinal; zeroed pages cost nothing until touched.
+    counts: Vec<u32>,
+    /// Ordinals counted at least once, so harvesting never scans the whole dictionary.
+    touched: Vec<u64>,
+}
+
+fn column(segment: &SegmentReader, name: &str) -> tantivy::Result<Option<Counts>> {
+    Ok(segment.fast_fields().str(name)?.map(|column| {
+        let n = column.num_terms();
+        Counts {
+            column,
+            counts: vec![0u32; n],
+            touched: Vec::new(),
+        }
     }))
 }
 
@@ -90,28 +103,54 @@ fn top(counts: BTreeMap<String, u64>) -> Vec<(String, u64)> {
     pairs
 }
 
-fn count(column: &mut Option<(StrColumn, Vec<u32>)>, doc: DocId) {
-    if let Some((col, counts)) = column {
-        for ord in col.term_ords(doc) {
+fn count(column: &mut Option<Counts>, doc: DocId) {
+    if let Some(Counts {
+        column,
+        counts,
+        touched,
+    }) = column
+    {
+        for ord in column.term_ords(doc) {
             if let Some(c) = counts.get_mut(ord as usize) {
+                if *c == 0 {
+                    touched.push(ord);
+                }
                 *c += 1;
             }
         }
     }
 }
 
-fn harvest_column(column: Option<(StrColumn, Vec<u32>)>) -> Vec<(String, u64)> {
-    let Some((col, counts)) = column else { return Vec::new() };
-    let mut out = Vec::new();
-    let mut buf = String::new();
-    for (ord, &n) in counts.iter().enumerate() {
-        if n == 0 {
-            continue;
+/// Values counted in one segment that are resolved to text: more than are shown, so the
+/// values shown are (practically always) counted in every segment.
+const SEGMENT_CANDIDATES: usize = 4 * MAX_FACET_VALUES;
+
+fn harvest_column(column: Option<Counts>) -> Vec<(String, u64)> {
+    let Some(Counts {
+        column: col,
+        counts,
+        touched: mut ords,
+    }) = column
+    else {
+        return Vec::new();
+    };
+    // Turning an ordinal into text decodes a dictionary block, and a query can match
+    // thousands of distinct tags (news sites often tag a story with its own headline): take
+    // the most frequent first, then resolve them in one sorted pass.
+    if ords.len() > SEGMENT_CANDIDATES {
+        ords.select_nth_unstable_by(SEGMENT_CANDIDATES, |a, b| counts[*b as usize].cmp(&counts[*a as usize]));
+        ords.truncate(SEGMENT_CANDIDATES);
+    }
+    ords.sort_unstable();
+    let mut out = Vec::with_capacity(ords.len());
+    let mut next = ords.iter();
+    let resolved = col.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
+        if let (Some(&ord), Ok(text)) = (next.next(), std::str::from_utf8(bytes)) {
+            out.push((text.to_string(), u64::from(counts[ord as usize])));
         }
-        buf.clear();
-        if col.ord_to_str(ord as u64, &mut buf).unwrap_or(false) {
-            out.push((buf.clone(), u64::from(n)));
-        }
+    });
+    if resolved.is_err() {
+        tracing::warn!("a facet dictionary could not be read");
     }
     out
 }

@@ -5,6 +5,7 @@
 pub mod bm25;
 pub mod build;
 pub mod facets;
+pub mod proximity;
 pub mod query;
 pub mod snippet;
 pub mod suggest;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DateTime, DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -242,23 +243,24 @@ impl Engine {
         let builder = build::Builder {
             fields: &self.fields,
             analyzer: &self.analyzer,
+            searcher: Some(&searcher),
         };
-        let mut relaxed = false;
-        let mut query = builder.build(&parsed, &request.filters, Mode::AllWords);
-        let mut total = query.count(&searcher)?;
-        if total == 0 && builder.relaxable_concepts(&parsed) > 1 {
-            // Rescue an empty page with the articles that have any of the words, best first.
-            query = builder.build(&parsed, &request.filters, Mode::AnyWord);
-            total = query.count(&searcher)?;
-            relaxed = total > 0;
-        }
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
-        let page = self.top(&searcher, query.as_ref(), request, by_date)?;
-        let facets = if request.facets {
-            Some(searcher.search(query.as_ref(), &facets::FacetCollector)?)
+        let bonus = if by_date {
+            Vec::new()
         } else {
-            None
+            builder.proximity_bonus(&parsed)
         };
+        let query = builder.build(&parsed, &request.filters, Mode::AllWords);
+        let mut found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
+        let mut relaxed = false;
+        if found.total == 0 && builder.relaxable_concepts(&parsed) > 1 {
+            // Rescue an empty page with the articles that have any of the words, best first.
+            let query = builder.build(&parsed, &request.filters, Mode::AnyWord);
+            found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
+            relaxed = found.total > 0;
+        }
+        let Found { page, total, facets } = found;
         let highlighter = highlighter(&builder, &parsed);
         let mut hits = Vec::with_capacity(page.len());
         for (score, address) in page {
@@ -276,35 +278,35 @@ impl Engine {
         })
     }
 
-    fn top(
+    /// One pass over the matches: the best candidates, the exact total and, if asked, the
+    /// facet counts; then the candidates are reranked with `bonus` and the page cut out.
+    fn collect(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
+        bonus: &[proximity::PhraseBonus],
         request: &SearchRequest,
         by_date: bool,
-    ) -> Result<Vec<(f32, DocAddress)>> {
-        let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+    ) -> Result<Found> {
+        let facets = request.facets.then_some(facets::FacetCollector);
+        let end = request.offset + request.limit;
         if by_date {
-            let hits: Vec<(Option<DateTime>, DocAddress)> =
-                searcher.search(query, &top.order_by_fast_field(names::DATE, Order::Desc))?;
-            return Ok(hits.into_iter().map(|(_, a)| (0.0, a)).collect());
+            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
+            let by_date = top.order_by_fast_field::<DateTime>(names::DATE, Order::Desc);
+            let (hits, total, facets) = searcher.search(query, &(by_date, Count, facets))?;
+            let page = hits.into_iter().map(|(_, a)| (0.0, a)).collect();
+            return Ok(Found { page, total, facets });
         }
-        let mut hits = searcher.search(query, &top.order_by_score())?;
-        // Equal scores (a filter-only clause, identical articles) list newer articles first.
-        if hits.windows(2).any(|w| w[0].0 == w[1].0) {
-            let dates = |a: DocAddress| {
-                searcher
-                    .segment_reader(a.segment_ord)
-                    .fast_fields()
-                    .date(names::DATE)
-                    .ok()
-                    .and_then(|c| c.first(a.doc_id))
-                    .map(|d| d.into_timestamp_secs())
-                    .unwrap_or(i64::MIN)
-            };
-            hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| dates(b.1).cmp(&dates(a.1))));
-        }
-        Ok(hits)
+        // Reranking permutes only the first RERANK_WINDOW candidates, so every page agrees
+        // with the ones before it.
+        let candidates = end.max(if bonus.is_empty() { 0 } else { RERANK_WINDOW });
+        let top = TopDocs::with_limit(candidates).order_by_score();
+        let (mut hits, total, facets) = searcher.search(query, &(top, Count, facets))?;
+        let window = hits.len().min(RERANK_WINDOW);
+        proximity::rerank(searcher, bonus, &mut hits[..window])?;
+        newer_first_among_equals(searcher, &mut hits);
+        let page = hits.into_iter().skip(request.offset).take(request.limit).collect();
+        Ok(Found { page, total, facets })
     }
 
     /// One whole stored article.
@@ -396,6 +398,47 @@ fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars:
         score,
         title_parts,
         snippet_parts,
+    }
+}
+
+/// Candidates reranked by the proximity bonus.
+const RERANK_WINDOW: usize = 200;
+
+/// What one pass over the matches gathered.
+struct Found {
+    page: Vec<(f32, DocAddress)>,
+    total: usize,
+    facets: Option<Facets>,
+}
+
+/// Equal scores (a filter-only clause, identical articles) list newer articles first.
+fn newer_first_among_equals(searcher: &Searcher, hits: &mut [(f32, DocAddress)]) {
+    if !hits.windows(2).any(|w| w[0].0 == w[1].0) {
+        return;
+    }
+    // Opening a fast-field column decodes its header: once per segment, not per comparison.
+    let mut columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>> =
+        std::collections::HashMap::new();
+    let mut keyed: Vec<(f32, i64, DocAddress)> = hits
+        .iter()
+        .map(|&(score, a)| {
+            let column = columns.entry(a.segment_ord).or_insert_with(|| {
+                searcher
+                    .segment_reader(a.segment_ord)
+                    .fast_fields()
+                    .date(names::DATE)
+                    .ok()
+            });
+            let date = column
+                .as_ref()
+                .and_then(|c| c.first(a.doc_id))
+                .map_or(i64::MIN, |d| d.into_timestamp_secs());
+            (score, date, a)
+        })
+        .collect();
+    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    for (hit, (score, _, address)) in hits.iter_mut().zip(keyed) {
+        *hit = (score, address);
     }
 }
 
