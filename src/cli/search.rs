@@ -33,6 +33,12 @@ pub struct SearchArgs {
     /// Order: relevance or date (newest first).
     #[arg(long, default_value = "relevance")]
     sort: String,
+    /// One result per title, with the number of copies (syndicated news).
+    #[arg(long)]
+    collapse: bool,
+    /// Favour fresh articles: scores count up to double, halving every DAYS days of age.
+    #[arg(long, value_name = "DAYS")]
+    recency: Option<f64>,
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
@@ -61,6 +67,8 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
         limit: args.limit,
         offset: args.offset,
         sort: args.sort.parse::<Sort>()?,
+        collapse: args.collapse,
+        recency_days: args.recency,
         ..SearchRequest::new("")
     };
     request.validate()?;
@@ -141,6 +149,9 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std
     }
     if !hit.tags.is_empty() {
         meta.push(format!("tags: {}", hit.tags.join(", ")));
+    }
+    if let Some(copies) = hit.copies.filter(|&n| n > 1) {
+        meta.push(format!("{copies} copies"));
     }
     meta.push(format!("id: {}", hit.id));
     writeln!(out, "    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1)?;

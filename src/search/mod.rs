@@ -4,6 +4,7 @@
 
 pub mod bm25;
 pub mod build;
+pub mod collapse;
 pub mod facets;
 pub mod proximity;
 pub mod query;
@@ -61,7 +62,7 @@ impl std::str::FromStr for Sort {
 }
 
 /// A search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SearchRequest {
     /// The query text (see [`query`] for the language).
     pub query: String,
@@ -77,6 +78,13 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Snippet length in characters; 0 for no snippets (ranking only).
     pub snippet_chars: usize,
+    /// One result per title, with the number of copies (syndicated news).
+    pub collapse: bool,
+    /// Favour fresh articles: a score is multiplied by up to 2, halving with every this
+    /// many days of age (relevance order only; off by default).
+    pub recency_days: Option<f64>,
+    /// The moment ages are measured from (tests); now when `None`.
+    pub now: Option<OffsetDateTime>,
 }
 
 impl SearchRequest {
@@ -90,6 +98,9 @@ impl SearchRequest {
             sort: Sort::Relevance,
             facets: false,
             snippet_chars: SNIPPET_CHARS,
+            collapse: false,
+            recency_days: None,
+            now: None,
         }
     }
 
@@ -106,6 +117,14 @@ impl SearchRequest {
             return Err(QueryError::InvalidParameter {
                 name: "offset",
                 message: format!("results beyond the first {MAX_DEPTH} cannot be paged to; narrow the query"),
+            });
+        }
+        if let Some(days) = self.recency_days
+            && !(days > 0.0 && days <= MAX_RECENCY_DAYS)
+        {
+            return Err(QueryError::InvalidParameter {
+                name: "recency",
+                message: format!("{days}: give a half-life in days, above 0 and at most {MAX_RECENCY_DAYS}"),
             });
         }
         if let (Some(from), Some(to)) = (self.filters.from, self.filters.to)
@@ -151,8 +170,11 @@ pub struct Hit {
     pub tags: Vec<String>,
     /// Categories.
     pub categories: Vec<String>,
-    /// Relevance score (0 when sorting by date without a query).
+    /// Relevance score (0 when sorting by date).
     pub score: f32,
+    /// With `collapse`: how many matching articles share this title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u32>,
     /// The headline, HTML-escaped, query words in `<mark>`.
     pub title_html: String,
     /// A snippet of the body, HTML-escaped, query words in `<mark>`.
@@ -263,10 +285,12 @@ impl Engine {
         let Found { page, total, facets } = found;
         let highlighter = highlighter(&builder, &parsed);
         let mut hits = Vec::with_capacity(page.len());
-        for (score, address) in page {
-            let doc: TantivyDocument = searcher.doc(address)?;
+        for candidate in page {
+            let doc: TantivyDocument = searcher.doc(candidate.address)?;
             let stored = self.fields.from_doc(&doc);
-            hits.push(make_hit(stored, score, &highlighter, request.snippet_chars));
+            let mut hit = make_hit(stored, candidate.score, &highlighter, request.snippet_chars);
+            hit.copies = candidate.copies;
+            hits.push(hit);
         }
         Ok(SearchResponse {
             query: request.query.clone(),
@@ -278,8 +302,9 @@ impl Engine {
         })
     }
 
-    /// One pass over the matches: the best candidates, the exact total and, if asked, the
-    /// facet counts; then the candidates are reranked with `bonus` and the page cut out.
+    /// One pass over the matches: the best candidates (or groups of copies), the exact
+    /// total and, if asked, the facet counts; then the first candidates are reranked
+    /// (proximity, recency) and the page is cut out.
     fn collect(
         &self,
         searcher: &Searcher,
@@ -290,23 +315,96 @@ impl Engine {
     ) -> Result<Found> {
         let facets = request.facets.then_some(facets::FacetCollector);
         let end = request.offset + request.limit;
-        if by_date {
+        let mut candidates: Vec<Candidate>;
+        let total;
+        let found_facets;
+        if request.collapse {
+            let best = if by_date {
+                collapse::Best::Date
+            } else {
+                collapse::Best::Score
+            };
+            let (groups, facets) = searcher.search(query, &(collapse::CollapseCollector { best }, facets))?;
+            total = groups.len();
+            found_facets = facets;
+            candidates = groups
+                .into_iter()
+                .map(|g| Candidate {
+                    score: if by_date { 0.0 } else { g.key as f32 },
+                    address: g.address,
+                    copies: Some(g.copies),
+                })
+                .collect();
+        } else if by_date {
             let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
             let by_date = top.order_by_fast_field::<DateTime>(names::DATE, Order::Desc);
-            let (hits, total, facets) = searcher.search(query, &(by_date, Count, facets))?;
-            let page = hits.into_iter().map(|(_, a)| (0.0, a)).collect();
-            return Ok(Found { page, total, facets });
+            let (hits, count, facets) = searcher.search(query, &(by_date, Count, facets))?;
+            let page = hits
+                .into_iter()
+                .map(|(_, address)| Candidate::new(0.0, address))
+                .collect();
+            return Ok(Found {
+                page,
+                total: count,
+                facets,
+            });
+        } else {
+            // Reranking permutes only the first RERANK_WINDOW candidates, so every page agrees
+            // with the ones before it.
+            let reranked = !bonus.is_empty() || request.recency_days.is_some();
+            let wanted = end.max(if reranked { RERANK_WINDOW } else { 0 });
+            let top = TopDocs::with_limit(wanted).order_by_score();
+            let (hits, count, facets) = searcher.search(query, &(top, Count, facets))?;
+            total = count;
+            found_facets = facets;
+            candidates = hits
+                .into_iter()
+                .map(|(score, address)| Candidate::new(score, address))
+                .collect();
         }
-        // Reranking permutes only the first RERANK_WINDOW candidates, so every page agrees
-        // with the ones before it.
-        let candidates = end.max(if bonus.is_empty() { 0 } else { RERANK_WINDOW });
-        let top = TopDocs::with_limit(candidates).order_by_score();
-        let (mut hits, total, facets) = searcher.search(query, &(top, Count, facets))?;
-        let window = hits.len().min(RERANK_WINDOW);
-        proximity::rerank(searcher, bonus, &mut hits[..window])?;
-        newer_first_among_equals(searcher, &mut hits);
-        let page = hits.into_iter().skip(request.offset).take(request.limit).collect();
-        Ok(Found { page, total, facets })
+        if by_date {
+            let page = candidates
+                .into_iter()
+                .skip(request.offset)
+                .take(request.limit)
+                .collect();
+            return Ok(Found {
+                page,
+                total,
+                facets: found_facets,
+            });
+        }
+        let window = candidates.len().min(RERANK_WINDOW);
+        let mut scored: Vec<(f32, DocAddress)> = candidates[..window].iter().map(|c| (c.score, c.address)).collect();
+        proximity::rerank(searcher, bonus, &mut scored)?;
+        if let Some(days) = request.recency_days {
+            favour_recent(
+                searcher,
+                &mut scored,
+                days,
+                request.now.unwrap_or_else(OffsetDateTime::now_utc),
+            );
+        }
+        newer_first_among_equals(searcher, &mut scored);
+        let copies: std::collections::HashMap<DocAddress, Option<u32>> =
+            candidates[..window].iter().map(|c| (c.address, c.copies)).collect();
+        for (slot, (score, address)) in candidates[..window].iter_mut().zip(scored) {
+            *slot = Candidate {
+                score,
+                address,
+                copies: copies.get(&address).copied().flatten(),
+            };
+        }
+        let page = candidates
+            .into_iter()
+            .skip(request.offset)
+            .take(request.limit)
+            .collect();
+        Ok(Found {
+            page,
+            total,
+            facets: found_facets,
+        })
     }
 
     /// One whole stored article.
@@ -396,6 +494,7 @@ fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars:
         tags: stored.tags,
         categories: stored.categories,
         score,
+        copies: None,
         title_parts,
         snippet_parts,
     }
@@ -406,9 +505,56 @@ const RERANK_WINDOW: usize = 200;
 
 /// What one pass over the matches gathered.
 struct Found {
-    page: Vec<(f32, DocAddress)>,
+    page: Vec<Candidate>,
     total: usize,
     facets: Option<Facets>,
+}
+
+/// A result before its stored fields are read.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    score: f32,
+    address: DocAddress,
+    copies: Option<u32>,
+}
+
+impl Candidate {
+    fn new(score: f32, address: DocAddress) -> Self {
+        Candidate {
+            score,
+            address,
+            copies: None,
+        }
+    }
+}
+
+/// How much a brand-new article's score is raised by recency (×2); it halves with every
+/// half-life of age, so old articles keep their plain score.
+const RECENCY_WEIGHT: f32 = 1.0;
+
+/// The longest recency half-life accepted, in days (a century).
+const MAX_RECENCY_DAYS: f64 = 36_500.0;
+
+/// Multiplies each score by 1 + RECENCY_WEIGHT × 2^(−age / half-life), then re-sorts.
+/// Undated articles keep their score.
+fn favour_recent(searcher: &Searcher, hits: &mut [(f32, DocAddress)], half_life_days: f64, now: OffsetDateTime) {
+    let now = now.unix_timestamp();
+    let mut columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>> =
+        std::collections::HashMap::new();
+    for (score, address) in hits.iter_mut() {
+        let column = columns.entry(address.segment_ord).or_insert_with(|| {
+            searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .date(names::DATE)
+                .ok()
+        });
+        if let Some(date) = column.as_ref().and_then(|c| c.first(address.doc_id)) {
+            let age_days = ((now - date.into_timestamp_secs()).max(0) as f64) / 86_400.0;
+            *score *= 1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32;
+        }
+    }
+    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
 }
 
 /// Equal scores (a filter-only clause, identical articles) list newer articles first.

@@ -19,7 +19,7 @@ use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, parse_dat
 pub const MAX_QUERY_STRING: usize = 8 * 1024;
 
 /// Parameters of `GET /api/search`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SearchParams {
     /// The request for the engine.
     pub request: SearchRequest,
