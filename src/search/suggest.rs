@@ -3,15 +3,19 @@
 //! Completions come straight from the term dictionaries of the title and tag fields: the
 //! words that start with what the user is typing, most frequent first. Nothing is
 //! precomputed, so new articles appear in completions as soon as they are searchable.
+//!
+//! Related articles are a search for the article's most telling words (tf × idf), in the
+//! bodies and, weighted double, the titles of the others.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{TantivyDocument, Term};
+use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::Engine;
+use super::bm25::Bm25TermQuery;
 use crate::error::Result;
 use crate::fold;
 use crate::schema::StoredArticle;
@@ -24,6 +28,15 @@ const MAX_SCANNED_TERMS: usize = 20_000;
 
 /// The most related articles returned.
 pub const MAX_RELATED: usize = 10;
+
+/// The words of an article searched for its related articles.
+const RELATED_TERMS: usize = 25;
+
+/// A word in more than this share of the articles (in percent) is too common to relate two.
+const RELATED_MAX_DF_PERCENT: u64 = 10;
+
+/// How much a word in a related article's title counts against one in its body.
+const RELATED_TITLE_WEIGHT: f32 = 2.0;
 
 impl Engine {
     /// Up to `limit` completions of the last word of `partial` (the words before it are kept).
@@ -96,12 +109,12 @@ impl Engine {
             .collect())
     }
 
-    /// Up to `limit` articles most like article `id` (tantivy's more-like-this over title and
-    /// body), the article itself and its syndicated copies left out.
+    /// Up to `limit` articles most like article `id`: those with most of its telling words,
+    /// in the body or (counting double) the title; the article itself and its syndicated
+    /// copies (same title) left out. The same index always gives the same list.
     pub fn related(&self, id: &str, limit: usize) -> Result<Vec<StoredArticle>> {
         let searcher = self.reader.searcher();
-        let id_term = Term::from_field_text(self.fields.id, id);
-        let by_id = TermQuery::new(id_term.clone(), IndexRecordOption::Basic);
+        let by_id = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
         let Some((_, address)) = searcher
             .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
             .first()
@@ -111,37 +124,72 @@ impl Engine {
         };
         let doc: TantivyDocument = searcher.doc(address)?;
         let article = self.fields.from_doc(&doc);
-        let like = MoreLikeThisQuery::builder()
-            .with_min_doc_frequency(2)
-            .with_max_doc_frequency((searcher.num_docs() / 10).max(2))
-            .with_min_term_frequency(1)
-            .with_max_query_terms(25)
-            .with_min_word_length(2)
-            .with_document(address);
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, Box::new(like) as Box<dyn Query>),
-            (Occur::MustNot, Box::new(by_id)),
-        ]);
+        let terms = self.related_terms(&searcher, &article)?;
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(terms.len() * 2 + 2);
+        for (text, _) in &terms {
+            let body = Bm25TermQuery::new(Term::from_field_text(self.fields.body, text));
+            let title = Bm25TermQuery::new(Term::from_field_text(self.fields.title, text));
+            clauses.push((Occur::Should, Box::new(body)));
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(title), RELATED_TITLE_WEIGHT)),
+            ));
+        }
+        // Syndicated copies of the same story (same title) are not "related": leave them out.
+        let own_key = Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&article.title));
+        clauses.push((Occur::MustNot, Box::new(by_id)));
+        clauses.push((
+            Occur::MustNot,
+            Box::new(TermQuery::new(own_key, IndexRecordOption::Basic)),
+        ));
         let limit = limit.clamp(1, MAX_RELATED);
-        // Syndicated copies of the same story (same title) are not "related": skip them.
-        let own_key = crate::schema::title_key(&article.title);
-        let top = searcher.search(&query, &TopDocs::with_limit(limit * 3).order_by_score())?;
-        let mut out = Vec::with_capacity(limit);
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        let mut out = Vec::with_capacity(top.len());
         for (_, address) in top {
-            let key = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64(crate::schema::names::TITLE_KEY)?
-                .first(address.doc_id);
-            if key == Some(own_key) {
-                continue;
-            }
             let doc: TantivyDocument = searcher.doc(address)?;
             out.push(self.fields.from_doc(&doc));
-            if out.len() == limit {
-                break;
-            }
         }
         Ok(out)
+    }
+
+    /// The words that characterise `article`, best first, with their weights: the words of
+    /// its main segmentation (no single characters, no bare numbers), each weighted by its
+    /// frequency in the title and body × its idf over the bodies, leaving out the words too
+    /// common to tell stories apart (in more than [`RELATED_MAX_DF_PERCENT`]% of articles)
+    /// and those no other article has. Ties go to the word that sorts first, so the choice
+    /// never depends on hashing (tantivy's `MoreLikeThisQuery` broke ties at random).
+    fn related_terms(&self, searcher: &Searcher, article: &StoredArticle) -> Result<Vec<(String, f64)>> {
+        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+        for text in [&article.title, &article.body] {
+            for piece in self.analyzer.analyze(text) {
+                if !piece.main || piece.text.chars().count() < 2 || piece.text.chars().all(|c| c.is_ascii_digit()) {
+                    continue;
+                }
+                *counts.entry(piece.text).or_default() += 1;
+            }
+        }
+        // Document frequencies count deleted articles until segments merge; so does this total.
+        let docs = searcher.total_num_docs()?;
+        // At least 2, so a small index still finds words.
+        let max_df = (docs * RELATED_MAX_DF_PERCENT / 100).max(2);
+        let mut weighted = Vec::with_capacity(counts.len());
+        for (text, tf) in counts {
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &text))?;
+            if !(2..=max_df).contains(&df) {
+                continue;
+            }
+            let df = df.min(docs) as f64;
+            let idf = (1.0f64 + (docs as f64 - df + 0.5) / (df + 0.5)).ln();
+            weighted.push((text, f64::from(tf) * idf));
+        }
+        weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        weighted.truncate(RELATED_TERMS);
+        Ok(weighted)
     }
 }

@@ -13,7 +13,7 @@ use crate::error::QueryError;
 use crate::post::format_date;
 use crate::schema::StoredArticle;
 use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
-use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, parse_date_filter};
+use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, Stats, parse_date_filter};
 
 /// The longest query string accepted, in bytes (414 beyond).
 pub const MAX_QUERY_STRING: usize = 8 * 1024;
@@ -39,7 +39,11 @@ async fn blocking<T: Send + 'static>(
     })?
 }
 
-/// Splits a raw query string into pairs, refusing oversized ones.
+/// Splits a raw query string into decoded pairs, refusing oversized ones and values that
+/// are not UTF-8 once percent-decoded (a lossy decode would search for U+FFFD).
+///
+/// Names are decoded lossily: they are only compared with the accepted names, so a name
+/// that is not UTF-8 is refused as unknown.
 pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
     if raw.len() > MAX_QUERY_STRING {
         return Err(ApiError {
@@ -48,9 +52,27 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
             message: format!("query string longer than {MAX_QUERY_STRING} bytes"),
         });
     }
-    Ok(form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect())
+    raw.split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = part.split_once('=').unwrap_or((part, ""));
+            let name = String::from_utf8_lossy(&form_decode(name)).into_owned();
+            match String::from_utf8(form_decode(value)) {
+                Ok(value) => Ok((name, value)),
+                Err(_) => Err(ApiError::bad_request(
+                    "invalid_encoding",
+                    format!("parameter `{name}` is not valid UTF-8 after percent-decoding"),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// `application/x-www-form-urlencoded` decoding of one name or value: `+` is a space, then
+/// `%XX` escapes are decoded; a `%` not followed by two hex digits stays as it is.
+fn form_decode(text: &str) -> Vec<u8> {
+    let spaced = text.replace('+', " ");
+    percent_encoding::percent_decode(spaced.as_bytes()).collect()
 }
 
 /// Takes the single value of `name`, refusing repeats.
@@ -87,13 +109,20 @@ fn number(pairs: &[(String, String)], name: &'static str, default: usize, max: u
 }
 
 fn reject_unknown(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), ApiError> {
-    match pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
-        Some((k, _)) => Err(ApiError::bad_request(
-            "unknown_parameter",
-            format!("unknown parameter `{k}`; accepted: {}", allowed.join(", ")),
-        )),
-        None => Ok(()),
-    }
+    let Some((k, _)) = pairs.iter().find(|(k, _)| !allowed.contains(&k.as_str())) else {
+        return Ok(());
+    };
+    let message = if allowed.is_empty() {
+        format!("unknown parameter `{k}`; this endpoint takes no parameters")
+    } else {
+        format!("unknown parameter `{k}`; accepted: {}", allowed.join(", "))
+    };
+    Err(ApiError::bad_request("unknown_parameter", message))
+}
+
+/// Checks the query string of an endpoint that takes no parameters (`/healthz`, `/api/stats`).
+pub fn no_params(raw: &str) -> Result<(), ApiError> {
+    reject_unknown(&pairs(raw)?, &[])
 }
 
 /// Parses the parameters of `GET /api/search`.
@@ -133,12 +162,26 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         facets: true,
         ..SearchRequest::new("")
     };
-    request.validate()?;
+    request.validate().map_err(page_error)?;
     Ok(SearchParams { request, page })
 }
 
-#[derive(Serialize)]
-struct SearchBody {
+/// The engine speaks of `offset`, a parameter HTTP clients never send: a page beyond the
+/// deepest result is told in terms of `page` and `per_page`.
+fn page_error(e: QueryError) -> ApiError {
+    match e {
+        QueryError::InvalidParameter { name: "offset", .. } => ApiError::bad_request(
+            "invalid_page",
+            format!("`page` × `per_page` reaches beyond the first {MAX_DEPTH} results; narrow the query"),
+        ),
+        other => other.into(),
+    }
+}
+
+/// The body of a `GET /api/search` answer. Serialized as it is, never through
+/// [`serde_json::Value`], whose map would sort the facets by name.
+#[derive(Debug, Serialize)]
+pub struct SearchBody {
     query: String,
     total: usize,
     took_ms: f64,
@@ -150,11 +193,11 @@ struct SearchBody {
 }
 
 /// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=
-pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<Value, ApiError> {
+pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<SearchBody, ApiError> {
     let SearchParams { request, page } = params;
     let per_page = request.limit;
     let response = blocking(&shared, move |engine| engine.search(&request).map_err(ApiError::from)).await?;
-    let body = SearchBody {
+    Ok(SearchBody {
         query: response.query,
         total: response.total,
         took_ms: response.took_ms,
@@ -163,8 +206,7 @@ pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<Value, 
         hits: response.hits,
         facets: response.facets.unwrap_or_default(),
         relaxed: response.relaxed,
-    };
-    serde_json::to_value(body).map_err(|_| ApiError::internal())
+    })
 }
 
 /// The JSON form of a stored article.
@@ -238,11 +280,8 @@ pub async fn suggest(shared: Arc<Shared>, q: String) -> Result<Value, ApiError> 
 }
 
 /// GET /api/stats
-pub async fn stats(shared: Arc<Shared>) -> Result<Value, ApiError> {
-    blocking(&shared, |engine| {
-        serde_json::to_value(engine.stats()?).map_err(|_| ApiError::internal())
-    })
-    .await
+pub async fn stats(shared: Arc<Shared>) -> Result<Stats, ApiError> {
+    blocking(&shared, |engine| Ok(engine.stats()?)).await
 }
 
 /// GET /healthz

@@ -2,6 +2,7 @@
 //! the client got wrong; anything else is logged and answered with a generic 500.
 
 use serde::Serialize;
+use warp::filters::cors::CorsForbidden;
 use warp::http::StatusCode;
 use warp::reject::{MethodNotAllowed, PayloadTooLarge, Reject, Rejection};
 use warp::reply::{Reply, Response};
@@ -107,6 +108,15 @@ impl Reply for ApiError {
 pub async fn recover(rejection: Rejection) -> Result<Response, std::convert::Infallible> {
     let error = if let Some(e) = rejection.find::<ApiError>() {
         e.clone()
+    } else if let Some(e) = rejection.find::<CorsForbidden>() {
+        // warp says "CORS request forbidden: origin not allowed" (or method, or header).
+        let shown = e.to_string();
+        let detail = shown.split_once(": ").map_or(shown.as_str(), |(_, detail)| detail);
+        ApiError {
+            status: StatusCode::FORBIDDEN,
+            code: "cors_forbidden",
+            message: format!("cross-origin request refused: {detail}"),
+        }
     } else if rejection.find::<MethodNotAllowed>().is_some() {
         ApiError {
             status: StatusCode::METHOD_NOT_ALLOWED,

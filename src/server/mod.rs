@@ -40,8 +40,9 @@ pub struct ServerOptions {
     pub admin_token: Option<String>,
 }
 
-/// Turns an endpoint's result into a reply: the JSON, or the JSON error.
-fn reply(result: Result<serde_json::Value, ApiError>) -> Response {
+/// Turns an endpoint's result into a reply: the JSON, or the JSON error. The value is
+/// serialized as it is, so the order of its maps (facets, most frequent first) is kept.
+fn reply<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
     match result {
         Ok(value) => warp::reply::json(&value).into_response(),
         Err(e) => e.into_response(),
@@ -63,7 +64,6 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         let mut response = warp::reply::html(PAGE).into_response();
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
         headers.insert(
             CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -113,11 +113,23 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
     let stats = warp::path!("api" / "stats")
         .and(warp::get())
         .and(with_shared(shared.clone()))
-        .then(|shared| async move { reply(api::stats(shared).await) });
+        .and(raw_query())
+        .then(|shared, raw: String| async move {
+            match api::no_params(&raw) {
+                Ok(()) => reply(api::stats(shared).await),
+                Err(e) => e.into_response(),
+            }
+        });
     let health = warp::path!("healthz")
         .and(warp::get())
         .and(with_shared(shared.clone()))
-        .then(|shared| async move { reply(api::health(shared).await) });
+        .and(raw_query())
+        .then(|shared, raw: String| async move {
+            match api::no_params(&raw) {
+                Ok(()) => reply(api::health(shared).await),
+                Err(e) => e.into_response(),
+            }
+        });
     let token = options.admin_token.clone().map(Arc::new);
     let auth =
         warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
@@ -166,32 +178,49 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .unify()
         .recover(recover)
         .unify()
+        .boxed();
+    // CORS wraps the routes, errors included (a browser reads an error body only with the
+    // allow-origin header); what CORS itself refuses is recovered outside it, as JSON too.
+    let routes = match cors(options) {
+        Some(cors) => routes.with(cors).map(Reply::into_response).boxed(),
+        None => routes,
+    };
+    routes
+        .recover(recover)
+        .unify()
         .map(|mut response: Response| {
-            if !response.headers().contains_key(CACHE_CONTROL) {
-                response
-                    .headers_mut()
-                    .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let headers = response.headers_mut();
+            if !headers.contains_key(CACHE_CONTROL) {
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
+            headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             response
-        });
-    let logged = routes.with(warp::log::custom(|info| {
-        tracing::info!(
-            method = %info.method(),
-            path = info.path(),
-            status = info.status().as_u16(),
-            micros = info.elapsed().as_micros() as u64,
-            "request"
-        );
-    }));
+        })
+        .with(warp::log::custom(|info| {
+            tracing::info!(
+                method = %info.method(),
+                path = info.path(),
+                status = info.status().as_u16(),
+                micros = info.elapsed().as_micros() as u64,
+                "request"
+            );
+        }))
+        .map(Reply::into_response)
+        .boxed()
+}
+
+/// The CORS policy for the configured origins; none (no CORS headers at all) by default.
+fn cors(options: &ServerOptions) -> Option<warp::cors::Builder> {
     if options.cors_origins.is_empty() {
-        return logged.map(Reply::into_response).boxed();
+        return None;
     }
-    let cors = warp::cors()
-        .allow_origins(options.cors_origins.iter().map(String::as_str))
-        .allow_methods(["GET", "POST", "DELETE"])
-        .allow_headers([CONTENT_TYPE.as_str(), "authorization"])
-        .max_age(600);
-    logged.with(cors).map(Reply::into_response).boxed()
+    Some(
+        warp::cors()
+            .allow_origins(options.cors_origins.iter().map(String::as_str))
+            .allow_methods(["GET", "POST", "DELETE"])
+            .allow_headers([CONTENT_TYPE.as_str(), "authorization"])
+            .max_age(600),
+    )
 }
 
 /// Binds `addr` and serves until Ctrl-C or SIGTERM; in-flight requests finish first.
