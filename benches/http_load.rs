@@ -514,6 +514,25 @@ fn main() {
         );
         levels.push(load(server.addr, &paths, concurrency, &settings));
     }
+    // Queries while a full rebuild of the same index runs beside the server: the rebuild
+    // switches generations at its end, and no query may fail meanwhile.
+    let during_rebuild = (!settings.smoke && corpus().is_some()).then(|| {
+        let input = subset(SUBSET);
+        eprintln!("1 connection while `xinwen index --rebuild` runs…");
+        let mut rebuild = std::process::Command::new(&exe)
+            .args(["index", "--rebuild", "--index"])
+            .arg(&dir)
+            .arg(&input)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the rebuild");
+        let started = Instant::now();
+        let level = load(server.addr, &paths, 1, &settings);
+        let status = rebuild.wait().expect("wait for the rebuild");
+        assert!(status.success(), "the rebuild failed");
+        (level, started.elapsed().as_secs_f64())
+    });
     let healthz = round_trips(server.addr, if settings.smoke { 200 } else { 5_000 });
     let log = server.log();
     let exit = server.stop();
@@ -569,6 +588,15 @@ fn main() {
             level.errors
         );
     }
+    if let Some((level, secs)) = &during_rebuild {
+        let (p50, p90, p99, max) = stats(&level.latencies_ms);
+        println!(
+            "| HTTP, 1 connection, during a full rebuild ({secs:.0} s) | {} | {:.0} | {p50:.2} | {p90:.2} | {p99:.2} | {max:.1} | {} |",
+            level.requests,
+            level.requests as f64 / level.seconds,
+            level.errors
+        );
+    }
     let (p50, p90, p99, max) = stats(&local.latencies_ms);
     println!(
         "| in process (`Engine::search`) | {} | {:.0} | {p50:.2} | {p90:.2} | {p99:.2} | {max:.1} | {} |",
@@ -603,7 +631,8 @@ fn main() {
             .unwrap_or_default(),
         exe.display()
     );
-    let errors: usize = levels.iter().map(|l| l.errors).sum();
+    let errors: usize =
+        levels.iter().map(|l| l.errors).sum::<usize>() + during_rebuild.as_ref().map_or(0, |(l, _)| l.errors);
     if errors > 0 {
         for level in &levels {
             for e in &level.first_errors {

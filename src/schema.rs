@@ -24,9 +24,9 @@ pub struct Fields {
     pub title: Field,
     /// Body text: analysed with positions, stored.
     pub body: Field,
-    /// Tags as searchable text (analysed), stored for display.
+    /// Tags as searchable text (analysed), but only those the title does not already say.
     pub tags: Field,
-    /// Tags as exact values as written, for facet counts.
+    /// Tags as exact values as written: stored for display, fast for facet counts.
     pub tag: Field,
     /// Tags folded (case, width, script), for filters.
     pub tag_key: Field,
@@ -72,8 +72,13 @@ pub fn build() -> Schema {
     b.add_text_field("url", STORED);
     b.add_text_field("title", analysed.clone());
     b.add_text_field("body", analysed.clone());
-    b.add_text_field("tags", analysed);
-    b.add_text_field(names::TAG, FAST);
+    let analysed_unstored = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field("tags", analysed_unstored);
+    b.add_text_field(names::TAG, STORED | FAST);
     b.add_text_field("tag_key", STRING);
     b.add_text_field(names::CATEGORY, STORED | FAST);
     b.add_text_field("category_key", STRING);
@@ -121,10 +126,16 @@ impl Fields {
         }
         doc.add_text(self.title, &article.title);
         doc.add_text(self.body, &article.body);
+        let folded_title = fold::fold_value(&article.title);
         for tag in &article.tags {
-            doc.add_text(self.tags, tag);
+            let key = fold::fold_value(tag);
+            // A tag the headline already says (news sites often tag a story with its own
+            // headline) adds nothing searchable: analysing it again only costs time.
+            if !folded_title.contains(&key) {
+                doc.add_text(self.tags, tag);
+            }
             doc.add_text(self.tag, tag);
-            doc.add_text(self.tag_key, fold::fold_value(tag));
+            doc.add_text(self.tag_key, key);
         }
         for category in &article.categories {
             doc.add_text(self.category, category);
@@ -155,7 +166,7 @@ impl Fields {
             url: text(self.url),
             title: text(self.title).unwrap_or_default(),
             body: text(self.body).unwrap_or_default(),
-            tags: texts(self.tags),
+            tags: texts(self.tag),
             categories: texts(self.category),
             date: doc.get_first(self.date).and_then(|v| match OwnedValue::from(v) {
                 OwnedValue::Date(d) => Some(d.into_utc()),

@@ -12,7 +12,8 @@
 //!   pieces joined by `.`/`-` (`00700.HK`, `3.5`) are a phrase, not loose words.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
@@ -100,9 +101,6 @@ const PROXIMITY_BOOST: f32 = 1.0;
 /// A covering-words phrase whose rarest word is in more articles than this is not searched.
 const COVER_MAX_DOC_FREQ: u64 = 3000;
 
-/// Weight of a word inside a long query word, in relaxed searches.
-const SUB_WORD_WEIGHT: f32 = 0.3;
-
 /// Weight of each pair of neighbouring words found together, added to their scores.
 const PAIR_BOOST: f32 = 0.2;
 
@@ -120,11 +118,11 @@ type Alternative = Vec<(usize, String)>;
 pub struct Concept {
     /// The ways to match it.
     pub alternatives: Vec<(Alternative, f32)>,
+    /// Phrases whose last word is a prefix: `专项` + `债…` finds 专项债券, where the
+    /// article's segmentation joined the typed character to the characters after it.
+    pub prefixes: Vec<Alternative>,
     /// A lone Han character (的, 湾): left out when a search is relaxed.
     pub weak: bool,
-    /// The shorter dictionary words inside it (科学院 in 中国科学院): extra, weaker
-    /// evidence when a search is relaxed.
-    pub parts: Vec<String>,
     /// Position of its first character in the query (whitespace not counted).
     pub position: Option<usize>,
     /// A function word (的, 什么): not searched for, unless the query has nothing else; it
@@ -187,6 +185,7 @@ impl Builder<'_> {
             for &m in &mains {
                 match groups.last_mut() {
                     Some(g) if g.last().is_some_and(|&prev| joinable(text, &pieces[prev], &pieces[m])) => g.push(m),
+                    Some(g) if g.len() == 1 && char_after_word(text, &pieces[g[0]], &pieces[m]) => g.push(m),
                     _ => groups.push(vec![m]),
                 }
             }
@@ -379,20 +378,7 @@ impl Builder<'_> {
         if relaxed && concepts.iter().any(|c| !c.weak) {
             concepts.retain(|c| !c.weak);
         }
-        let mut queries: Vec<Box<dyn Query>> = concepts.iter().map(|c| concept_query(c, fields)).collect();
-        if relaxed {
-            // Partial matches count too: the words inside a long query word (铁路 in 铁路线).
-            for part in concepts.iter().flat_map(|c| c.parts.iter()) {
-                let part = Concept {
-                    alternatives: vec![(vec![(0, part.clone())], SUB_WORD_WEIGHT)],
-                    parts: Vec::new(),
-                    position: None,
-                    weak: false,
-                    stop: false,
-                };
-                queries.push(concept_query(&part, fields));
-            }
-        }
+        let queries: Vec<Box<dyn Query>> = concepts.iter().map(|c| concept_query(c, fields)).collect();
         (queries, proximity)
     }
 
@@ -525,6 +511,17 @@ fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
             .all(|c| matches!(fold::fold_char(c), '.' | '-' | '_' | '/' | '\'' | '+' | '&'))
 }
 
+/// A single character typed right after a word (专项 + 债): the start of a longer word the
+/// articles may have (专项债券), so the two become one concept with a prefix alternative.
+fn char_after_word(text: &str, word: &Piece, next: &Piece) -> bool {
+    text.get(word.end..next.start) == Some("")
+        && word.chars >= 2
+        && is_han(word)
+        && next.chars == 1
+        && is_han(next)
+        && !STOPWORDS.contains(&next.text.as_str())
+}
+
 /// Builds the concept of main pieces `group` (indices into `pieces`).
 fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     let base = pieces[group[0]].position;
@@ -551,22 +548,22 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     // Characters typed together that the query's segmentation left single (回回, a name)
     // may be one word where an article's context let jieba join them.
     let single_chars = group.len() > 1 && group.iter().all(|&i| pieces[i].chars == 1 && is_han(&pieces[i]));
+    let mut prefixes = Vec::new();
     if single_chars {
         let joined: String = group.iter().map(|&i| pieces[i].text.as_str()).collect();
-        alternatives.push((vec![(0, joined)], 1.0));
+        alternatives.push((vec![(0, joined.clone())], 1.0));
+        // …or the start of a longer dictionary word (美团 in 美团网).
+        prefixes.push(vec![(0, joined)]);
+    } else if group.len() == 2 && pieces[group[1]].chars == 1 {
+        prefixes.push(exact.clone());
     }
     let weak = group.len() == 1 && pieces[group[0]].chars == 1 && is_han(&pieces[group[0]]);
     let text = pieces[group[0]].text.as_str();
     // 哪 + a measure word (哪条, 哪家, 哪一位) asks a question; it names nothing to find.
     let stop = group.len() == 1 && (STOPWORDS.contains(&text) || (text.starts_with('哪') && text.chars().count() <= 3));
-    let parts = group
-        .iter()
-        .flat_map(|&i| pieces[i + 1..].iter().take_while(|p| !p.main))
-        .map(|p| p.text.clone())
-        .collect();
     Concept {
         alternatives,
-        parts,
+        prefixes,
         position: Some(base),
         weak,
         stop,
@@ -616,6 +613,16 @@ fn concept_query(concept: &Concept, fields: &[(Field, f32)]) -> Box<dyn Query> {
                     q
                 },
             ));
+        }
+    }
+    for &(field, field_boost) in fields {
+        for alternative in &concept.prefixes {
+            let terms = alternative
+                .iter()
+                .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                .collect();
+            let q: Box<dyn Query> = Box::new(PhrasePrefixQuery::new_with_offset(terms));
+            should.push((Occur::Should, Box::new(BoostQuery::new(q, field_boost))));
         }
     }
     if should.len() == 1 {
