@@ -140,6 +140,7 @@ impl QueryError {
                 "limit" | "per_page" => "invalid_per_page",
                 "offset" | "page" => "invalid_page",
                 "sort" => "invalid_sort",
+                "recency" => "invalid_recency",
                 _ => "invalid_parameter",
             },
         }

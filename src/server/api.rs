@@ -130,7 +130,9 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
     let pairs = pairs(raw)?;
     reject_unknown(
         &pairs,
-        &["q", "page", "per_page", "tag", "category", "from", "to", "sort"],
+        &[
+            "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency",
+        ],
     )?;
     let per_page = number(&pairs, "per_page", DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = number(&pairs, "page", 1, MAX_DEPTH)?;
@@ -160,6 +162,25 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         offset,
         sort: single(&pairs, "sort")?.unwrap_or_default().parse::<Sort>()?,
         facets: true,
+        collapse: match single(&pairs, "collapse")?.map(str::trim) {
+            None | Some("") | Some("none") => false,
+            Some("title") => true,
+            Some(other) => {
+                return Err(ApiError::bad_request(
+                    "invalid_collapse",
+                    format!("`collapse` may be `title` (one result per headline), not {other:?}"),
+                ));
+            }
+        },
+        recency_days: match single(&pairs, "recency")?.map(str::trim).filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(raw.parse::<f64>().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid_recency",
+                    format!("`recency` is a half-life in days (a number), not {raw:?}"),
+                )
+            })?),
+        },
         ..SearchRequest::new("")
     };
     request.validate().map_err(page_error)?;
