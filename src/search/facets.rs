@@ -1,11 +1,13 @@
 //! Facet counts: how many matching articles carry each tag and each category, counted
 //! over every match (not just the page) from the fast fields.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::schema::names;
@@ -34,8 +36,54 @@ fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok,
     map.end()
 }
 
+/// The text of every tag and category value of each segment, by ordinal, read once.
+///
+/// Turning an ordinal into text walks a compressed dictionary block; a query can match
+/// thousands of distinct tags (news sites often tag a story with its own headline), and a
+/// search box asks for facets on every keystroke. Segments never change, so their values
+/// are read once (a few MB for 100,000 articles) and kept while the segment lives.
+#[derive(Default)]
+pub struct FacetNames {
+    segments: Mutex<HashMap<(SegmentId, &'static str), Arc<Vec<String>>>>,
+}
+
+impl FacetNames {
+    fn get(&self, segment: &SegmentReader, column: &StrColumn, name: &'static str) -> Arc<Vec<String>> {
+        let key = (segment.segment_id(), name);
+        if let Ok(cache) = self.segments.lock()
+            && let Some(names) = cache.get(&key)
+        {
+            return Arc::clone(names);
+        }
+        let mut names = Vec::with_capacity(column.num_terms());
+        let all: Vec<u64> = (0..column.num_terms() as u64).collect();
+        let read = column.dictionary().sorted_ords_to_term_cb(&all, |bytes| {
+            names.push(String::from_utf8_lossy(bytes).into_owned());
+        });
+        if read.is_err() || names.len() != column.num_terms() {
+            tracing::warn!(field = name, "a facet dictionary could not be read whole");
+            names.resize(column.num_terms(), String::new());
+        }
+        let names = Arc::new(names);
+        if let Ok(mut cache) = self.segments.lock() {
+            cache.insert(key, Arc::clone(&names));
+        }
+        names
+    }
+
+    /// Forgets the segments that are no longer part of the index.
+    pub fn retain(&self, live: &[SegmentId]) {
+        if let Ok(mut cache) = self.segments.lock() {
+            cache.retain(|(id, _), _| live.contains(id));
+        }
+    }
+}
+
 /// Collects tag and category counts.
-pub struct FacetCollector;
+pub struct FacetCollector {
+    /// The value names of each segment.
+    pub names: Arc<FacetNames>,
+}
 
 /// Per-segment counts by term ordinal.
 pub struct SegmentFacets {
@@ -46,21 +94,26 @@ pub struct SegmentFacets {
 /// Counts of one column's values in one segment.
 struct Counts {
     column: StrColumn,
+    names: Arc<Vec<String>>,
     /// By ordinal; zeroed pages cost nothing until touched.
     counts: Vec<u32>,
     /// Ordinals counted at least once, so harvesting never scans the whole dictionary.
     touched: Vec<u64>,
 }
 
-fn column(segment: &SegmentReader, name: &str) -> tantivy::Result<Option<Counts>> {
-    Ok(segment.fast_fields().str(name)?.map(|column| {
-        let n = column.num_terms();
-        Counts {
-            column,
-            counts: vec![0u32; n],
-            touched: Vec::new(),
-        }
-    }))
+impl FacetCollector {
+    fn column(&self, segment: &SegmentReader, name: &'static str) -> tantivy::Result<Option<Counts>> {
+        Ok(segment.fast_fields().str(name)?.map(|column| {
+            let n = column.num_terms();
+            let names = self.names.get(segment, &column, name);
+            Counts {
+                column,
+                names,
+                counts: vec![0u32; n],
+                touched: Vec::new(),
+            }
+        }))
+    }
 }
 
 impl Collector for FacetCollector {
@@ -69,8 +122,8 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         Ok(SegmentFacets {
-            tag: column(segment, names::TAG)?,
-            category: column(segment, names::CATEGORY)?,
+            tag: self.column(segment, names::TAG)?,
+            category: self.column(segment, names::CATEGORY)?,
         })
     }
 
@@ -108,6 +161,7 @@ fn count(column: &mut Option<Counts>, doc: DocId) {
         column,
         counts,
         touched,
+        ..
     }) = column
     {
         for ord in column.term_ords(doc) {
@@ -121,38 +175,27 @@ fn count(column: &mut Option<Counts>, doc: DocId) {
     }
 }
 
-/// Values counted in one segment that are resolved to text: more than are shown, so the
-/// values shown are (practically always) counted in every segment.
+/// Values of one segment passed on to the merge: more than are shown, so the values shown
+/// are (practically always) counted in every segment.
 const SEGMENT_CANDIDATES: usize = 4 * MAX_FACET_VALUES;
 
 fn harvest_column(column: Option<Counts>) -> Vec<(String, u64)> {
     let Some(Counts {
-        column: col,
+        names,
         counts,
         touched: mut ords,
+        ..
     }) = column
     else {
         return Vec::new();
     };
-    // Turning an ordinal into text decodes a dictionary block, and a query can match
-    // thousands of distinct tags (news sites often tag a story with its own headline): take
-    // the most frequent first, then resolve them in one sorted pass.
     if ords.len() > SEGMENT_CANDIDATES {
         ords.select_nth_unstable_by(SEGMENT_CANDIDATES, |a, b| counts[*b as usize].cmp(&counts[*a as usize]));
         ords.truncate(SEGMENT_CANDIDATES);
     }
-    ords.sort_unstable();
-    let mut out = Vec::with_capacity(ords.len());
-    let mut next = ords.iter();
-    let resolved = col.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-        if let (Some(&ord), Ok(text)) = (next.next(), std::str::from_utf8(bytes)) {
-            out.push((text.to_string(), u64::from(counts[ord as usize])));
-        }
-    });
-    if resolved.is_err() {
-        tracing::warn!("a facet dictionary could not be read");
-    }
-    out
+    ords.iter()
+        .filter_map(|&ord| Some((names.get(ord as usize)?.clone(), u64::from(counts[ord as usize]))))
+        .collect()
 }
 
 impl SegmentCollector for SegmentFacets {

@@ -12,6 +12,7 @@ pub mod snippet;
 pub mod suggest;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -208,6 +209,7 @@ pub struct SearchResponse {
 /// An open index ready to search.
 pub struct Engine {
     reader: IndexReader,
+    facet_names: Arc<facets::FacetNames>,
     fields: Fields,
     analyzer: ChineseAnalyzer,
     generation: PathBuf,
@@ -226,6 +228,7 @@ impl Engine {
         open.analyzer.warm_up();
         Ok(Engine {
             reader,
+            facet_names: Arc::default(),
             fields: open.fields,
             analyzer: open.analyzer,
             generation: open.generation,
@@ -262,6 +265,11 @@ impl Engine {
             return Err(QueryError::Empty.into());
         }
         let searcher = self.reader.searcher();
+        if request.facets {
+            let live: Vec<tantivy::index::SegmentId> =
+                searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+            self.facet_names.retain(&live);
+        }
         let builder = build::Builder {
             fields: &self.fields,
             analyzer: &self.analyzer,
@@ -313,7 +321,9 @@ impl Engine {
         request: &SearchRequest,
         by_date: bool,
     ) -> Result<Found> {
-        let facets = request.facets.then_some(facets::FacetCollector);
+        let facets = request.facets.then(|| facets::FacetCollector {
+            names: Arc::clone(&self.facet_names),
+        });
         let end = request.offset + request.limit;
         let mut candidates: Vec<Candidate>;
         let total;
