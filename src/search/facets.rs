@@ -36,6 +36,9 @@ fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok,
     map.end()
 }
 
+/// The values of one column of one segment, by ordinal.
+type Names = Arc<Vec<String>>;
+
 /// The text of every tag and category value of each segment, by ordinal, read once.
 ///
 /// Turning an ordinal into text walks a compressed dictionary block; a query can match
@@ -44,7 +47,7 @@ fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok,
 /// are read once (a few MB for 100,000 articles) and kept while the segment lives.
 #[derive(Default)]
 pub struct FacetNames {
-    segments: Mutex<HashMap<(SegmentId, &'static str), Arc<Vec<String>>>>,
+    segments: Mutex<HashMap<(SegmentId, &'static str), Names>>,
 }
 
 impl FacetNames {
