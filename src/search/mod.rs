@@ -545,22 +545,46 @@ const RECENCY_WEIGHT: f32 = 1.0;
 /// The longest recency half-life accepted, in days (a century).
 const MAX_RECENCY_DAYS: f64 = 36_500.0;
 
-/// Multiplies each score by 1 + RECENCY_WEIGHT × 2^(−age / half-life), then re-sorts.
-/// Undated articles keep their score.
-fn favour_recent(searcher: &Searcher, hits: &mut [(f32, DocAddress)], half_life_days: f64, now: OffsetDateTime) {
-    let now = now.unix_timestamp();
-    let mut columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>> =
-        std::collections::HashMap::new();
-    for (score, address) in hits.iter_mut() {
-        let column = columns.entry(address.segment_ord).or_insert_with(|| {
+/// Article dates of hits, reading each segment's date column once (opening a fast-field
+/// column decodes its header: once per segment, not per hit or per comparison).
+struct Dates<'a> {
+    searcher: &'a Searcher,
+    columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>>,
+}
+
+impl<'a> Dates<'a> {
+    fn new(searcher: &'a Searcher) -> Self {
+        Dates {
+            searcher,
+            columns: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Seconds since the epoch, `None` for an undated article.
+    fn seconds(&mut self, address: DocAddress) -> Option<i64> {
+        let searcher = self.searcher;
+        let column = self.columns.entry(address.segment_ord).or_insert_with(|| {
             searcher
                 .segment_reader(address.segment_ord)
                 .fast_fields()
                 .date(names::DATE)
                 .ok()
         });
-        if let Some(date) = column.as_ref().and_then(|c| c.first(address.doc_id)) {
-            let age_days = ((now - date.into_timestamp_secs()).max(0) as f64) / 86_400.0;
+        column
+            .as_ref()
+            .and_then(|c| c.first(address.doc_id))
+            .map(|d| d.into_timestamp_secs())
+    }
+}
+
+/// Multiplies each score by 1 + RECENCY_WEIGHT × 2^(−age / half-life), then re-sorts.
+/// Undated articles keep their score.
+fn favour_recent(searcher: &Searcher, hits: &mut [(f32, DocAddress)], half_life_days: f64, now: OffsetDateTime) {
+    let now = now.unix_timestamp();
+    let mut dates = Dates::new(searcher);
+    for (score, address) in hits.iter_mut() {
+        if let Some(date) = dates.seconds(*address) {
+            let age_days = ((now - date).max(0) as f64) / 86_400.0;
             *score *= 1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32;
         }
     }
@@ -572,25 +596,10 @@ fn newer_first_among_equals(searcher: &Searcher, hits: &mut [(f32, DocAddress)])
     if !hits.windows(2).any(|w| w[0].0 == w[1].0) {
         return;
     }
-    // Opening a fast-field column decodes its header: once per segment, not per comparison.
-    let mut columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>> =
-        std::collections::HashMap::new();
+    let mut dates = Dates::new(searcher);
     let mut keyed: Vec<(f32, i64, DocAddress)> = hits
         .iter()
-        .map(|&(score, a)| {
-            let column = columns.entry(a.segment_ord).or_insert_with(|| {
-                searcher
-                    .segment_reader(a.segment_ord)
-                    .fast_fields()
-                    .date(names::DATE)
-                    .ok()
-            });
-            let date = column
-                .as_ref()
-                .and_then(|c| c.first(a.doc_id))
-                .map_or(i64::MIN, |d| d.into_timestamp_secs());
-            (score, date, a)
-        })
+        .map(|&(score, a)| (score, dates.seconds(a).unwrap_or(i64::MIN), a))
         .collect();
     keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
     for (hit, (score, _, address)) in hits.iter_mut().zip(keyed) {
