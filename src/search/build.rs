@@ -182,10 +182,13 @@ impl Builder<'_> {
             vec![mains]
         } else {
             let mut groups: Vec<Vec<usize>> = Vec::new();
+            let last = mains.last().copied().unwrap_or_default();
             for &m in &mains {
                 match groups.last_mut() {
                     Some(g) if g.last().is_some_and(|&prev| joinable(text, &pieces[prev], &pieces[m])) => g.push(m),
-                    Some(g) if g.len() == 1 && char_after_word(text, &pieces[g[0]], &pieces[m]) => g.push(m),
+                    Some(g) if g.len() == 1 && m == last && char_after_word(text, &pieces[g[0]], &pieces[m]) => {
+                        g.push(m)
+                    }
                     _ => groups.push(vec![m]),
                 }
             }
@@ -511,15 +514,22 @@ fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
             .all(|c| matches!(fold::fold_char(c), '.' | '-' | '_' | '/' | '\'' | '+' | '&'))
 }
 
-/// A single character typed right after a word (专项 + 债): the start of a longer word the
-/// articles may have (专项债券), so the two become one concept with a prefix alternative.
+/// A single character typed right after a word at the end of what was typed (专项 + 债):
+/// the start of a longer word the articles may have (专项债券), so the two become one
+/// concept with a prefix alternative.
 fn char_after_word(text: &str, word: &Piece, next: &Piece) -> bool {
     text.get(word.end..next.start) == Some("")
         && word.chars >= 2
         && is_han(word)
+        && !is_stopword(&word.text)
         && next.chars == 1
         && is_han(next)
-        && !STOPWORDS.contains(&next.text.as_str())
+        && !is_stopword(&next.text)
+}
+
+/// A function word or a question word (哪 + a measure word: 哪条, 哪家, 哪一位).
+fn is_stopword(text: &str) -> bool {
+    STOPWORDS.contains(&text) || (text.starts_with('哪') && text.chars().count() <= 3)
 }
 
 /// Builds the concept of main pieces `group` (indices into `pieces`).
@@ -558,9 +568,7 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
         prefixes.push(exact.clone());
     }
     let weak = group.len() == 1 && pieces[group[0]].chars == 1 && is_han(&pieces[group[0]]);
-    let text = pieces[group[0]].text.as_str();
-    // 哪 + a measure word (哪条, 哪家, 哪一位) asks a question; it names nothing to find.
-    let stop = group.len() == 1 && (STOPWORDS.contains(&text) || (text.starts_with('哪') && text.chars().count() <= 3));
+    let stop = group.len() == 1 && is_stopword(&pieces[group[0]].text);
     Concept {
         alternatives,
         prefixes,
