@@ -164,6 +164,7 @@ impl ChineseAnalyzer {
                 push_mixed_parts(w.word, w.byte_start, position, folded, spans);
             }
         }
+        join_compounds(folded, spans);
     }
 
     /// A tantivy tokenizer over this analyzer.
@@ -201,6 +202,68 @@ fn put_in_offset_order(words: &mut [jieba_rs::Token<'_>]) {
             group[1..].sort_unstable_by_key(|w| (w.byte_start, std::cmp::Reverse(w.byte_end)));
         }
         end = first;
+    }
+}
+
+/// Latin and digit words joined by a connector (`00700.HK`, `3.5`, `NO.1`, `WES-5.4.5`) or
+/// followed by `%` (`3.5%`) also become one word, spanning them, of which they are parts.
+/// Without the HMM jieba cuts `3.5` into `3` `.` `5`, and a phrase of the parts would
+/// also match `3月5日`: the whole word keeps a number a number.
+fn join_compounds(folded: &fold::Folded<'_>, spans: &mut Vec<Span>) {
+    let text: &str = &folded.text;
+    let is_part = |s: &Span| {
+        s.main
+            && text
+                .get(s.folded.clone())
+                .is_some_and(|t| t.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    let mains: Vec<usize> = (0..spans.len()).filter(|&i| spans[i].main).collect();
+    let mut compounds: Vec<(usize, Vec<Span>)> = Vec::new();
+    let mut k = 0;
+    while k < mains.len() {
+        if !is_part(&spans[mains[k]]) {
+            k += 1;
+            continue;
+        }
+        let mut end = k;
+        while end + 1 < mains.len()
+            && is_part(&spans[mains[end + 1]])
+            && matches!(
+                text.get(spans[mains[end]].folded.end..spans[mains[end + 1]].folded.start),
+                Some("." | "-" | "_" | "/" | ":" | "+" | "&")
+            )
+        {
+            end += 1;
+        }
+        let (first, last) = (&spans[mains[k]], &spans[mains[end]]);
+        let percent = text.get(last.folded.end..).is_some_and(|rest| rest.starts_with('%'));
+        if end > k || percent {
+            let whole = |folded_end: usize| Span {
+                folded: first.folded.start..folded_end,
+                start: first.start,
+                end: folded.original_offset(folded_end),
+                position: first.position,
+                chars: text
+                    .get(first.folded.start..folded_end)
+                    .map_or(0, |t| t.chars().count()),
+                main: true,
+            };
+            let mut new = vec![whole(last.folded.end + usize::from(percent))];
+            if percent && end > k {
+                let mut without = whole(last.folded.end);
+                without.main = false;
+                new.push(without);
+            }
+            compounds.push((mains[k], new));
+            for &m in &mains[k..=end] {
+                spans[m].main = false;
+            }
+        }
+        k = end + 1;
+    }
+    // Insert each compound before its first part (offset order: the longer word first).
+    for (at, new) in compounds.into_iter().rev() {
+        spans.splice(at..at, new);
     }
 }
 
@@ -384,7 +447,9 @@ mod tests {
         assert_eq!(texts("5G手机"), ["5g", "手机"]);
         assert_eq!(texts("贵州茅台600519"), ["贵州", "茅台", "600519"]);
         assert_eq!(texts("1688平台"), ["1688", "平台"]);
-        assert_eq!(texts("NO.1"), ["no", "1"]);
+        assert_eq!(texts("NO.1"), ["no.1", "no", "1"]);
+        assert_eq!(texts("上调至3.5%"), ["上调", "至", "3.5%", "3.5", "3", "5"]);
+        assert_eq!(texts("3月5日"), ["3", "月", "5", "日"]);
         assert_eq!(texts("iPhone15"), ["iphone15", "iphone", "15"]);
     }
 

@@ -443,14 +443,14 @@ fn the_cli_builds_with_a_dictionary_and_refuses_it_without_rebuild() {
 }
 
 #[test]
-#[ignore = "engine bug: an unknown name whose last character jieba joins to the next word (宏瑞通 + 信守 → 宏 瑞 通信 守) is not found without a user dictionary; the 专项+债… phrase-prefix alternative is not built for single characters"]
 fn an_unknown_name_is_found_where_jieba_joins_its_last_character_to_the_next() {
     let c = corpus(&dict_articles());
     assert_eq!(
         main_words(c.engine.analyzer(), "客户宏瑞通信守承诺"),
         ["客户", "宏", "瑞", "通信", "守", "承诺"]
     );
-    assert_eq!(c.ids("宏瑞通"), ["d-client", "d-launch"]);
+    // The article with the name written whole ranks first.
+    assert_eq!(c.ids("宏瑞通"), ["d-launch", "d-client"]);
 }
 
 // ---------------------------------------------------------------- 3. mixed tokens
@@ -567,7 +567,6 @@ fn a_model_name_is_found_with_or_without_the_space() {
 }
 
 #[test]
-#[ignore = "engine bug: `iPhone 15` typed with a space gets no proximity bonus, so `iPhone 14 … 15日` ties with the iPhone 15 articles and, being newer, ranks first"]
 fn a_model_name_typed_with_a_space_ranks_the_model_above_a_date() {
     let c = mixed();
     let found = c.ids("iPhone 15");
@@ -579,7 +578,6 @@ fn a_model_name_typed_with_a_space_ranks_the_model_above_a_date() {
 }
 
 #[test]
-#[ignore = "engine bug: the highlighter needs Latin words to stand alone, so `iPhone 15` marks nothing in iPhone15 and `iphone15` marks nothing in iPhone 15: a hit with an empty snippet highlight"]
 fn a_model_name_is_highlighted_however_it_is_spaced() {
     let c = mixed();
     assert_eq!(
@@ -593,12 +591,12 @@ fn a_model_name_is_highlighted_however_it_is_spaced() {
 }
 
 #[test]
-#[ignore = "engine bug: `3.5%` is the phrase 3 _ 5 (the `.` holds a position), so it matches 3月5日 and ranks that date above the 3.5% article"]
 fn a_decimal_does_not_match_a_date() {
     let c = mixed();
     assert_eq!(c.ids("3.5%"), ["m-rate"]);
     assert_eq!(c.ids("3.5"), ["m-rate"]);
-    assert_eq!(c.hit("3.5%", "m-rate").snippet_parts.marks(), ["3.5"]);
+    assert_eq!(c.hit("3.5%", "m-rate").snippet_parts.marks(), ["3.5%"]);
+    assert_eq!(c.hit("3.5", "m-rate").snippet_parts.marks(), ["3.5"]);
 }
 
 #[test]
@@ -608,7 +606,7 @@ fn a_decimal_finds_the_article_that_writes_it() {
     assert!(found.contains(&"m-rate".to_string()), "{found:?}");
     assert_eq!(
         c.hit("3.5%", "m-rate").snippet_parts.render("[", "]"),
-        "部分银行三年期存款利率下调至[3.5]%，五年期维持不变。"
+        "部分银行三年期存款利率下调至[3.5%]，五年期维持不变。"
     );
     assert_eq!(c.ids("5.2%"), ["m-gdp"]);
 }
@@ -1025,7 +1023,6 @@ fn collapsed_totals_and_pages_count_groups() {
 }
 
 #[test]
-#[ignore = "engine bug: among equally scored copies the collapsed group shows the first one indexed (here the oldest), not the newest that heads the uncollapsed list; with several segments the choice depends on segment order"]
 fn equally_scored_copies_collapse_to_the_newest() {
     let body = "海关总署发布数据显示外贸保持稳定增长。";
     let c = corpus(&[
@@ -1094,17 +1091,17 @@ fn snippets_are_whole_clauses_around_the_densest_words() {
         (
             "康颐宝",
             "long-elderly-care",
-            "记者离开时注意到，中心的康复训练室里刚刚添置了几台名为“[康颐宝]”的陪护设备。俞春和介绍，这是社区与一家科技企业合作试点的新产品，借助人工智能技术，设备可以识别老人的跌倒动作并自动报警，还能提醒按时服药、陪老人下棋聊天。试点如果效果好，…",
+            "记者离开时注意到，中心的康复训练室里刚刚添置了几台名为“[康颐宝]”的陪护设备。俞春和介绍，这是社区与一家科技企业合作试点的新产品，借助人工智能技术，设备可以识别老人的跌倒动作并自动报警，还能提醒按时服药、陪老人下棋聊天。",
         ),
         (
             "覃映秋",
             "long-marathon",
-            "洛桑曲扎和[覃映秋]分别获得了奖金和由当地非遗传承人手工制作的纪念奖杯。洛桑曲扎说，他会把这座奖杯带回家乡的学校，送给当年带他走上跑步之路的体育老师。[覃映秋]则表示，奖金的一部分将用于资助本地的青少年田径训练营。当地体育部门透露，…",
+            "洛桑曲扎和[覃映秋]分别获得了奖金和由当地非遗传承人手工制作的纪念奖杯。洛桑曲扎说，他会把这座奖杯带回家乡的学校，送给当年带他走上跑步之路的体育老师。[覃映秋]则表示，奖金的一部分将用于资助本地的青少年田径训练营。",
         ),
         (
             "鹿鸣湖",
             "long-marathon",
-            "11月24日清晨7时30分，随着发令枪响，2024[鹿鸣湖]国际马拉松在湖东广场鸣枪开跑。来自国内外的三万名跑者沿着环湖大道一路向西，穿过老城区、湿地公园和滨湖新区，在初冬的薄雾中展开角逐。本届赛事设全程马拉松、半程马拉松和健康跑三个项目，…",
+            "11月24日清晨7时30分，随着发令枪响，2024[鹿鸣湖]国际马拉松在湖东广场鸣枪开跑。来自国内外的三万名跑者沿着环湖大道一路向西，穿过老城区、湿地公园和滨湖新区，在初冬的薄雾中展开角逐。",
         ),
         (
             "人工智能",
@@ -1114,7 +1111,7 @@ fn snippets_are_whole_clauses_around_the_densest_words() {
         (
             "臺灣",
             "taiwan-fruit-fair",
-            "7月15日，海峡两岸农产品展销会在厦门开幕，来自[台湾]的凤梨、释迦、芒果等特色水果吸引了大批市民排队选购。参展商吕清泉在大陆经营水果贸易已有十二年。他说，近年来冷链物流越来越完善，新鲜水果从采摘到摆上厦门的货架最快只要两天。主办方介绍，…",
+            "7月15日，海峡两岸农产品展销会在厦门开幕，来自[台湾]的凤梨、释迦、芒果等特色水果吸引了大批市民排队选购。参展商吕清泉在大陆经营水果贸易已有十二年。他说，近年来冷链物流越来越完善，新鲜水果从采摘到摆上厦门的货架最快只要两天。",
         ),
     ];
     for (query, id, expected) in cases {
@@ -1130,7 +1127,7 @@ fn words_far_apart_give_two_fragments_joined_by_an_ellipsis() {
         (
             "时间银行 康颐宝",
             "long-elderly-care",
-            "互助队员的服务时长可以存入“[时间银行]”，将来自己需要帮助时再兑换相应的服务。这种做法既解决了人手不足的问题，…记者离开时注意到，中心的康复训练室里刚刚添置了几台名为“[康颐宝]”的陪护设备。俞春和介绍，…",
+            "互助队员的服务时长可以存入“[时间银行]”，将来自己需要帮助时再兑换相应的服务。…记者离开时注意到，中心的康复训练室里刚刚添置了几台名为“[康颐宝]”的陪护设备。",
         ),
         (
             "洛桑曲扎 无人机",
@@ -1140,13 +1137,14 @@ fn words_far_apart_give_two_fragments_joined_by_an_ellipsis() {
         (
             "婚纱 八百万",
             "long-marathon",
-            "一对新人穿着[婚纱]和礼服完成了半程马拉松，在终点拱门前接受了大家的祝福；还有不少跑者装扮成卡通人物，沿途与观众击掌互动，…据统计，当天直播累计观看人次超过[八百万]。据悉，明年鹿鸣湖国际马拉松将申请更高级别的赛事认证，…",
+            "一对新人穿着[婚纱]和礼服完成了半程马拉松，在终点拱门前接受了大家的祝福；…据统计，当天直播累计观看人次超过[八百万]。",
         ),
     ];
     for (query, id, expected) in cases {
         let rendered = snippet(query, id);
         assert_eq!(rendered, expected, "{query:?} {id}");
-        assert_eq!(rendered.matches('…').count(), 2, "{rendered}");
+        let inner = rendered.trim_start_matches('…').trim_end_matches('…');
+        assert!(inner.contains('…'), "two fragments joined by …: {rendered}");
         assert_reads_well(query, id, &rendered);
     }
 }

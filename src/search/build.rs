@@ -232,7 +232,7 @@ impl Builder<'_> {
         };
         let span = text.get(first.start..last.end).unwrap_or_default();
         let wholes = span.split_whitespace().map(fold::fold_value).collect();
-        let parts = if phrase || mains.len() < 2 {
+        let mut parts: Vec<String> = if phrase || mains.len() < 2 {
             Vec::new()
         } else {
             mains
@@ -241,6 +241,16 @@ impl Builder<'_> {
                 .map(|p| p.text.clone())
                 .collect()
         };
+        // The letter and digit runs of a mixed word (iphone and 15 of iphone15), for texts
+        // that write it with a space.
+        if !phrase {
+            parts.extend(
+                pieces
+                    .iter()
+                    .filter(|p| !p.main && p.text.bytes().all(|b| b.is_ascii_alphanumeric()) && p.chars >= 2)
+                    .map(|p| p.text.clone()),
+            );
+        }
         HighlightGroup {
             wholes,
             parts,
@@ -333,17 +343,60 @@ impl Builder<'_> {
     /// few hundred candidates.
     pub fn proximity_bonus(&self, parsed: &ParsedQuery) -> Vec<PhraseBonus> {
         let mut bonuses = Vec::new();
-        for item in parsed.positive_items() {
-            if let Item::Text {
+        let mut previous: Option<(Scope, &str)> = None;
+        for group in &parsed.groups {
+            // Only words that must all match stand next to each other: not across an OR.
+            let [item] = group.as_slice() else {
+                previous = None;
+                continue;
+            };
+            let Item::Text {
                 scope,
                 text,
                 phrase: false,
             } = item
+            else {
+                previous = None;
+                continue;
+            };
+            bonuses.extend(self.text_queries(*scope, text, false, false).1);
+            // Words typed with a space between them (iPhone 15, 上海 股市): the last word of
+            // one and the first of the next standing together in an article.
+            if let Some((prev_scope, prev_text)) = previous
+                && prev_scope == *scope
             {
-                bonuses.extend(self.text_queries(*scope, text, false, false).1);
+                bonuses.extend(self.boundary_pair(*scope, prev_text, text));
             }
+            previous = Some((*scope, text));
         }
         bonuses
+    }
+
+    /// The pair bonus for the last word of `left` and the first word of `right`, typed
+    /// with a space between them.
+    fn boundary_pair(&self, scope: Scope, left: &str, right: &str) -> Vec<PhraseBonus> {
+        let split = self.concepts(left, false).len();
+        let joined = self.concepts(&format!("{left} {right}"), false);
+        if split == 0 || split >= joined.len() {
+            return Vec::new();
+        }
+        let pair = [&joined[split - 1], &joined[split]];
+        if pair.iter().any(|c| c.stop) {
+            return Vec::new();
+        }
+        pair_bonuses(pair[0], pair[1], &self.fields_of(scope))
+    }
+
+    /// The fields a text item is searched in, with their weights.
+    fn fields_of(&self, scope: Scope) -> Vec<(Field, f32)> {
+        match scope {
+            Scope::All => vec![
+                (self.fields.title, TITLE_BOOST),
+                (self.fields.tags, TAGS_BOOST),
+                (self.fields.body, 1.0),
+            ],
+            Scope::Title => vec![(self.fields.title, 1.0)],
+        }
     }
 
     /// How many things a relaxed search would still look for (lone characters excluded).
@@ -361,14 +414,8 @@ impl Builder<'_> {
     /// phrase of all of them that adds to the score: `新能源汽车` written whole ranks
     /// above 新能源 … 汽车 apart.
     fn text_queries(&self, scope: Scope, text: &str, phrase: bool, relaxed: bool) -> TextQueries {
-        let fields: &[(Field, f32)] = match scope {
-            Scope::All => &[
-                (self.fields.title, TITLE_BOOST),
-                (self.fields.tags, TAGS_BOOST),
-                (self.fields.body, 1.0),
-            ],
-            Scope::Title => &[(self.fields.title, 1.0)],
-        };
+        let fields = self.fields_of(scope);
+        let fields = fields.as_slice();
         let mut concepts = self.concepts(text, phrase);
         let proximity = if phrase {
             Vec::new()
@@ -460,27 +507,33 @@ fn proximity(concepts: &[Concept], fields: &[(Field, f32)], whole: &[Concept]) -
     // With two words the exact phrase above already says they stand together.
     let pairs: &[&Concept] = if content.len() > 2 { &content } else { &[] };
     for pair in pairs.windows(2) {
-        let (Some((a, _)), Some((b, _))) = (pair[0].alternatives.first(), pair[1].alternatives.first()) else {
-            continue;
-        };
-        let (Some(a_start), Some(b_start)) = (pair[0].position, pair[1].position) else {
-            continue;
-        };
-        let terms: Vec<(usize, String)> = a
-            .iter()
-            .map(|(p, t)| (*p, t.clone()))
-            .chain(b.iter().map(|(p, t)| (b_start + p - a_start, t.clone())))
-            .collect();
-        for &(field, boost) in fields {
-            bonuses.push(PhraseBonus {
-                field,
-                terms: terms.clone(),
-                slop: PAIR_SLOP,
-                weight: boost * PAIR_BOOST,
-            });
-        }
+        bonuses.extend(pair_bonuses(pair[0], pair[1], fields));
     }
     bonuses
+}
+
+/// Two neighbouring words standing together (a character or two apart) in each field.
+fn pair_bonuses(a: &Concept, b: &Concept, fields: &[(Field, f32)]) -> Vec<PhraseBonus> {
+    let (Some((a_terms, _)), Some((b_terms, _))) = (a.alternatives.first(), b.alternatives.first()) else {
+        return Vec::new();
+    };
+    let (Some(a_start), Some(b_start)) = (a.position, b.position) else {
+        return Vec::new();
+    };
+    let terms: Vec<(usize, String)> = a_terms
+        .iter()
+        .map(|(p, t)| (*p, t.clone()))
+        .chain(b_terms.iter().map(|(p, t)| (b_start + p - a_start, t.clone())))
+        .collect();
+    fields
+        .iter()
+        .map(|&(field, boost)| PhraseBonus {
+            field,
+            terms: terms.clone(),
+            slop: PAIR_SLOP,
+            weight: boost * PAIR_BOOST,
+        })
+        .collect()
 }
 
 /// An exact-value clause that does not score (tags, categories).
@@ -496,22 +549,11 @@ fn is_han(p: &Piece) -> bool {
     p.text.chars().all(|c| !c.is_ascii())
 }
 
-fn is_latin(p: &Piece) -> bool {
-    p.text.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-/// Whether two consecutive main pieces of a query belong to one concept: single
-/// characters typed together, or Latin/digit pieces joined by `.`, `-`, `_`, `/`, `'`.
+/// Whether two consecutive main pieces of a query belong to one concept: single Han
+/// characters typed together (a name jieba does not know). Latin and digit pieces joined
+/// by `.` or `-` are already one word (see the analyzer).
 fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
-    let gap = text.get(a.end..b.start).unwrap_or(" ");
-    if gap.is_empty() {
-        return a.chars == 1 && b.chars == 1 && is_han(a) && is_han(b);
-    }
-    is_latin(a)
-        && is_latin(b)
-        && gap
-            .chars()
-            .all(|c| matches!(fold::fold_char(c), '.' | '-' | '_' | '/' | '\'' | '+' | '&'))
+    text.get(a.end..b.start) == Some("") && a.chars == 1 && b.chars == 1 && is_han(a) && is_han(b)
 }
 
 /// A single character typed right after a word at the end of what was typed (专项 + 债):
@@ -544,7 +586,10 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     let mut finer: Alternative = Vec::new();
     let mut changed = false;
     for &i in group {
-        match cover(pieces, i) {
+        // A number or code is matched whole: its parts in a row would also match across
+        // other characters (3 and 5 in 3月5日).
+        let compound = pieces[i].text.contains(['.', '-', '_', '/', ':', '+', '&', '%']);
+        match cover(pieces, i).filter(|_| !compound) {
             Some(parts) => {
                 changed = true;
                 finer.extend(parts.into_iter().map(|(pos, t)| (pos - base, t)));
@@ -562,8 +607,10 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
     if single_chars {
         let joined: String = group.iter().map(|&i| pieces[i].text.as_str()).collect();
         alternatives.push((vec![(0, joined.clone())], 1.0));
-        // …or the start of a longer dictionary word (美团 in 美团网).
+        // …or the start of a longer dictionary word (美团 in 美团网), or the last
+        // character may have been joined to the next one (宏 瑞 通信 for 宏瑞通信守).
         prefixes.push(vec![(0, joined)]);
+        prefixes.push(exact.clone());
     } else if group.len() == 2 && pieces[group[1]].chars == 1 {
         prefixes.push(exact.clone());
     }
@@ -690,11 +737,8 @@ mod tests {
     }
 
     #[test]
-    fn dotted_codes_are_one_phrase() {
-        assert_eq!(
-            concepts("00700.HK", false),
-            vec![vec![alt(&[(0, "00700"), (6, "hk")], 1.0)]]
-        );
+    fn dotted_codes_are_one_word() {
+        assert_eq!(concepts("00700.HK", false), vec![vec![alt(&[(0, "00700.hk")], 1.0)]]);
         assert_eq!(
             concepts("iPhone15", false),
             vec![vec![

@@ -26,6 +26,8 @@ pub struct Group {
     pub key: f64,
     /// The best copy.
     pub address: DocAddress,
+    /// Its date (seconds), which decides between equally good copies: the newest stands.
+    pub date: i64,
     /// How many matching articles share the title.
     pub copies: u32,
 }
@@ -34,9 +36,10 @@ impl Group {
     /// Merges another group of the same title into this one.
     fn absorb(&mut self, other: Group) {
         self.copies += other.copies;
-        if other.key > self.key {
+        if (other.key, other.date) > (self.key, self.date) {
             self.key = other.key;
             self.address = other.address;
+            self.date = other.date;
         }
     }
 }
@@ -51,7 +54,8 @@ pub struct CollapseCollector {
 pub struct SegmentGroups {
     segment: SegmentOrdinal,
     keys: Column<u64>,
-    dates: Option<Column<DateTime>>,
+    dates: Column<DateTime>,
+    by_date: bool,
     groups: HashMap<u64, Group>,
 }
 
@@ -64,11 +68,8 @@ impl Collector for CollapseCollector {
         Ok(SegmentGroups {
             segment,
             keys: fast.u64(names::TITLE_KEY)?,
-            dates: if self.best == Best::Date {
-                Some(fast.date(names::DATE)?)
-            } else {
-                None
-            },
+            dates: fast.date(names::DATE)?,
+            by_date: self.best == Best::Date,
             groups: HashMap::new(),
         })
     }
@@ -86,6 +87,7 @@ impl Collector for CollapseCollector {
         groups.sort_by(|a, b| {
             b.key
                 .total_cmp(&a.key)
+                .then_with(|| b.date.cmp(&a.date))
                 .then_with(|| (a.address.segment_ord, a.address.doc_id).cmp(&(b.address.segment_ord, b.address.doc_id)))
         });
         Ok(groups)
@@ -97,13 +99,12 @@ impl SegmentCollector for SegmentGroups {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         let title = self.keys.first(doc).unwrap_or(u64::MAX);
-        let key = match &self.dates {
-            Some(dates) => dates.first(doc).map_or(f64::MIN, |d| d.into_timestamp_secs() as f64),
-            None => f64::from(score),
-        };
+        let date = self.dates.first(doc).map_or(i64::MIN, |d| d.into_timestamp_secs());
+        let key = if self.by_date { date as f64 } else { f64::from(score) };
         let group = Group {
             key,
             address: DocAddress::new(self.segment, doc),
+            date,
             copies: 1,
         };
         self.groups

@@ -490,8 +490,8 @@ fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars:
         let body_scan = highlighter.scan(&stored.body, true);
         let wholes = title_scan.wholes | body_scan.wholes;
         (
-            snippet::mark_all(&stored.title, &highlighter.hits(&title_scan, wholes)),
-            snippet::snippet_of(&stored.body, &highlighter.hits(&body_scan, wholes), chars),
+            snippet::mark_all(&stored.title, &highlighter.hits(&stored.title, &title_scan, wholes)),
+            snippet::snippet_of(&stored.body, &highlighter.hits(&stored.body, &body_scan, wholes), chars),
         )
     };
     Hit {

@@ -47,15 +47,24 @@ pub struct Scan {
 
 #[derive(Debug, Clone, Default)]
 struct PatternInfo {
-    /// Starts / ends with an ASCII letter or digit: then it must not be glued to another
-    /// one in the text (`ai` does not highlight inside `said`).
-    latin_start: bool,
-    latin_end: bool,
+    /// The first / last byte when it is an ASCII letter or digit: then it must not be glued
+    /// to another of its kind in the text (`ai` does not highlight inside `said`).
+    latin_start: Option<u8>,
+    latin_end: Option<u8>,
     /// The query units it covers (bit per group; a whole covers its group).
     mask: u64,
     /// Groups it is a whole of, and groups it is a part of.
     whole_of: u64,
     part_of: u64,
+}
+
+/// Whether a Latin word's edge character `edge` is glued to the text byte `next` beside it:
+/// letters to letters or digits to digits (`ai` in `said`), but not a letter to a digit
+/// (`iphone` in `iphone15` stands apart, as the analyzer splits it).
+fn glued(next: Option<u8>, edge: u8) -> bool {
+    next.is_some_and(|b| {
+        (b.is_ascii_alphabetic() && edge.is_ascii_alphabetic()) || (b.is_ascii_digit() && edge.is_ascii_digit())
+    })
 }
 
 /// A highlighted word: byte range in the original text and the query units it covers.
@@ -97,8 +106,8 @@ impl Highlighter {
         let mut texts = Vec::with_capacity(by_text.len());
         let mut patterns = Vec::with_capacity(by_text.len());
         for (text, mut info) in by_text {
-            info.latin_start = text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-            info.latin_end = text.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+            info.latin_start = text.bytes().next().filter(u8::is_ascii_alphanumeric);
+            info.latin_end = text.bytes().last().filter(u8::is_ascii_alphanumeric);
             texts.push(text);
             patterns.push(info);
         }
@@ -140,10 +149,14 @@ impl Highlighter {
             if body && info.mask & !self.title_only == 0 {
                 continue;
             }
-            if info.latin_start && m.start() > 0 && bytes[m.start() - 1].is_ascii_alphanumeric() {
+            let before = m.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
+            if info.latin_start.is_some_and(|first| glued(before, first)) {
                 continue;
             }
-            if info.latin_end && bytes.get(m.end()).is_some_and(u8::is_ascii_alphanumeric) {
+            if info
+                .latin_end
+                .is_some_and(|last| glued(bytes.get(m.end()).copied(), last))
+            {
                 continue;
             }
             scan.wholes |= info.whole_of;
@@ -158,7 +171,7 @@ impl Highlighter {
 
     /// The words to mark from a scan, given the groups whose whole occurs anywhere in the
     /// article: in order, not overlapping, adjacent words merged.
-    pub fn hits(&self, scan: &Scan, wholes: u64) -> Vec<Hit> {
+    pub fn hits(&self, text: &str, scan: &Scan, wholes: u64) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::with_capacity(scan.raw.len());
         for &(start, end, pattern) in &scan.raw {
             let Some(info) = self.patterns.get(pattern) else {
@@ -170,9 +183,16 @@ impl Highlighter {
                 continue;
             }
             let mask = info.whole_of | live_parts;
-            // Adjacent words become one mark: `<mark>上海股市</mark>`, not two.
+            // Adjacent words become one mark: `<mark>上海股市</mark>`, not two; so do words
+            // a space apart (`<mark>iPhone 15</mark>`).
+            let joins = |last: &Hit| {
+                last.end == start
+                    || text
+                        .get(last.end..start)
+                        .is_some_and(|gap| gap.len() <= 2 && gap.bytes().all(|b| b == b' '))
+            };
             match hits.last_mut() {
-                Some(last) if last.end == start => {
+                Some(last) if joins(last) => {
                     last.end = end;
                     last.mask |= mask;
                 }
@@ -185,7 +205,7 @@ impl Highlighter {
     /// The words to mark in `text` taken on its own.
     pub fn find(&self, text: &str) -> Vec<Hit> {
         let scan = self.scan(text, false);
-        self.hits(&scan, scan.wholes)
+        self.hits(text, &scan, scan.wholes)
     }
 }
 
@@ -416,6 +436,14 @@ fn best_window(
         while end < clauses.len() && chars + clauses[end].chars <= budget {
             chars += clauses[end].chars;
             end += 1;
+        }
+        // End at a sentence end rather than after a stray clause of the next sentence
+        // (…聊天。试点如果效果好，…), when that loses no query word.
+        if !clauses[end - 1].sentence_end
+            && let Some(last) = (anchor..end - 1).rev().find(|&k| clauses[k].sentence_end)
+            && masks[last + 1..end].iter().flatten().all(|m| m & wanted == 0)
+        {
+            end = last + 1;
         }
         let mut covered = 0u64;
         let mut total = 0usize;
