@@ -7,9 +7,17 @@
 //! - the shorter dictionary words that cover it, as a phrase (`人工` `智能`), at a lower
 //!   weight: it matches articles where the context made jieba cut the word apart, and
 //!   since every article with the whole word also has its parts, whole-word matches still
-//!   rank first;
-//! - single characters typed together (a name jieba does not know: `宏瑞通`) and Latin
-//!   pieces joined by `.`/`-` (`00700.HK`, `3.5`) are a phrase, not loose words.
+//!   rank first (left out when its words are so common that checking them costs more
+//!   than the few articles it adds);
+//! - single characters typed together (a name jieba does not know: `宏瑞通`) are a phrase,
+//!   or one word, or the start of a longer one; a character typed after a word at the end
+//!   (`专项债`) may start the next word of an article (`专项债券`): phrase prefixes.
+//!
+//! Function words are not searched for; words typed together also earn a proximity bonus
+//! ([`proximity`](super::proximity)) that reranks the best candidates.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
@@ -32,61 +40,7 @@ const COVER_WEIGHT: f32 = 0.3;
 
 /// Function words and question words: searched for only when a query has nothing else,
 /// always kept in phrases. Short on purpose: every entry is a word no reader searches for.
-const STOPWORDS: &[&str] = &[
-    "的",
-    "地",
-    "得",
-    "了",
-    "着",
-    "过",
-    "是",
-    "在",
-    "和",
-    "与",
-    "及",
-    "或",
-    "也",
-    "都",
-    "而",
-    "之",
-    "其",
-    "被",
-    "把",
-    "对",
-    "为",
-    "以",
-    "于",
-    "将",
-    "从",
-    "向",
-    "到",
-    "由",
-    "这",
-    "那",
-    "个",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "哪",
-    "谁",
-    "么",
-    "什么",
-    "多少",
-    "为什么",
-    "怎么",
-    "怎样",
-    "如何",
-    "何时",
-    "为何",
-    "是否",
-    "以及",
-    "一个",
-    "这个",
-    "那个",
-    "这些",
-    "那些",
-];
+const STOPWORDS: &str = "的 地 得 了 着 过 是 在 和 与 及 或 也 都 而 之 其 被 把 对 为 以 于 将 从 向 到 由 这 那 个 吗 呢 吧 啊 哪 谁 么 什么 多少 为什么 怎么 怎样 如何 何时 为何 是否 以及 一个 这个 那个 这些 那些";
 
 /// What an exact whole-title match adds to the score: more than any word match scores.
 const EXACT_TITLE_SCORE: f32 = 100.0;
@@ -168,11 +122,34 @@ pub struct Builder<'a> {
     pub analyzer: &'a ChineseAnalyzer,
     /// The index's statistics, to leave out alternatives too costly to be worth it.
     pub searcher: Option<&'a tantivy::Searcher>,
+    /// Concepts already worked out in this search (matching, highlighting and proximity
+    /// all ask for them: segmenting and looking up the same text once is enough).
+    memo: RefCell<HashMap<(String, bool), Vec<Concept>>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    /// A builder for one search.
+    pub fn new(fields: &'a Fields, analyzer: &'a ChineseAnalyzer, searcher: Option<&'a tantivy::Searcher>) -> Self {
+        Builder {
+            fields,
+            analyzer,
+            searcher,
+            memo: RefCell::default(),
+        }
+    }
+
     /// The concepts of a text item (see the module doc).
     pub fn concepts(&self, text: &str, phrase: bool) -> Vec<Concept> {
+        let key = (text.to_string(), phrase);
+        if let Some(found) = self.memo.borrow().get(&key) {
+            return found.clone();
+        }
+        let concepts = self.work_out_concepts(text, phrase);
+        self.memo.borrow_mut().insert(key, concepts.clone());
+        concepts
+    }
+
+    fn work_out_concepts(&self, text: &str, phrase: bool) -> Vec<Concept> {
         let pieces = self.analyzer.analyze(text);
         let mains: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].main).collect();
         if mains.is_empty() {
@@ -208,18 +185,23 @@ impl Builder<'_> {
     fn drop_costly_covers(&self, concept: &mut Concept) {
         let Some(searcher) = self.searcher else { return };
         let body = self.fields.body;
+        let rarest = |terms: &[(usize, String)]| {
+            terms
+                .iter()
+                .map(|(_, t)| searcher.doc_freq(&Term::from_field_text(body, t)).unwrap_or(0))
+                .min()
+                .unwrap_or(0)
+        };
         let mut first = true;
         concept.alternatives.retain(|(terms, _)| {
-            let keep = first
-                || terms.len() < 2
-                || terms
-                    .iter()
-                    .map(|(_, t)| searcher.doc_freq(&Term::from_field_text(body, t)).unwrap_or(0))
-                    .min()
-                    .is_some_and(|df| df <= COVER_MAX_DOC_FREQ);
+            let keep = first || terms.len() < 2 || rarest(terms) <= COVER_MAX_DOC_FREQ;
             first = false;
             keep
         });
+        // The same for phrase prefixes (中 + 美… for 中美): the words before the prefix.
+        concept
+            .prefixes
+            .retain(|terms| terms.len() < 2 || rarest(&terms[..terms.len() - 1]) <= COVER_MAX_DOC_FREQ);
     }
 
     /// What to highlight for a text item: the whole of what was typed, and (unquoted) its
@@ -571,7 +553,7 @@ fn char_after_word(text: &str, word: &Piece, next: &Piece) -> bool {
 
 /// A function word or a question word (哪 + a measure word: 哪条, 哪家, 哪一位).
 fn is_stopword(text: &str) -> bool {
-    STOPWORDS.contains(&text) || (text.starts_with('哪') && text.chars().count() <= 3)
+    STOPWORDS.split(' ').any(|w| w == text) || (text.starts_with('哪') && text.chars().count() <= 3)
 }
 
 /// Builds the concept of main pieces `group` (indices into `pieces`).
@@ -694,11 +676,7 @@ mod tests {
         let schema = crate::schema::build();
         let fields = Fields::resolve(&schema).expect("xinwen schema");
         let analyzer = ChineseAnalyzer::default();
-        let b = Builder {
-            fields: &fields,
-            analyzer: &analyzer,
-            searcher: None,
-        };
+        let b = Builder::new(&fields, &analyzer, None);
         b.concepts(text, phrase).into_iter().map(|c| c.alternatives).collect()
     }
 

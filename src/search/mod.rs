@@ -36,6 +36,11 @@ use crate::post::format_date;
 use crate::schema::{Fields, StoredArticle, names};
 use crate::store::IndexDir;
 
+/// Decompressed 16 KB blocks of stored articles kept per segment: popular articles come
+/// back page after page (a search box), and each block would otherwise be decompressed
+/// again (tantivy keeps 100; this is about 16 MB a segment at most).
+const DOC_STORE_CACHE_BLOCKS: usize = 1000;
+
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -224,6 +229,7 @@ impl Engine {
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         open.analyzer.warm_up();
         Ok(Engine {
@@ -270,11 +276,7 @@ impl Engine {
                 searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
             self.facet_names.retain(&live);
         }
-        let builder = build::Builder {
-            fields: &self.fields,
-            analyzer: &self.analyzer,
-            searcher: Some(&searcher),
-        };
+        let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
         let bonus = if by_date {
             Vec::new()

@@ -32,6 +32,7 @@ async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
     f: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _turn = shared.turn().await;
     let engine = shared.engine();
     tokio::task::spawn_blocking(move || f(&engine)).await.map_err(|e| {
         tracing::error!(error = %e, "search task failed");
