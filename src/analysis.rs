@@ -134,6 +134,7 @@ impl ChineseAnalyzer {
         put_in_offset_order(&mut words);
         let mut whitespace = 0usize;
         let mut main_end = 0usize;
+        let mut latin_words = 0usize;
         for w in &words {
             let Some(first) = w.word.chars().next() else { continue };
             if first.is_whitespace() {
@@ -146,7 +147,9 @@ impl ChineseAnalyzer {
             if main {
                 main_end = w.byte_end;
             }
-            if !w.word.chars().any(is_word_char) {
+            // Punctuation comes one character at a time; a longer token is a word unless it
+            // is all punctuation (jieba keeps `.net`, `C++` together with their symbols).
+            if !is_word_char(first) && (w.end - w.start == 1 || !w.word.chars().any(is_word_char)) {
                 continue;
             }
             let span = Span {
@@ -157,14 +160,17 @@ impl ChineseAnalyzer {
                 chars: w.end - w.start,
                 main,
             };
-            let split = main && w.word.is_ascii() && w.word.len() > MIN_MIXED_SPLIT_LEN;
+            let ascii = first.is_ascii() && w.word.is_ascii();
+            latin_words += usize::from(main && ascii);
             let position = span.position;
             spans.push(span);
-            if split {
+            if main && ascii && w.word.len() > MIN_MIXED_SPLIT_LEN {
                 push_mixed_parts(w.word, w.byte_start, position, folded, spans);
             }
         }
-        join_compounds(folded, spans);
+        if latin_words > 0 {
+            join_compounds(folded, spans);
+        }
     }
 
     /// A tantivy tokenizer over this analyzer.
