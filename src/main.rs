@@ -3,15 +3,18 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use xinwen::cli::{Cli, Outcome};
+use xinwen::cli::{Cli, Command, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The service logs a line a request by default; the other commands only warnings.
+    let default = if matches!(cli.command, Command::Serve(_)) { "warn,xinwen=info" } else { "warn" };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("XINWEN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
         )
         .init();
     match xinwen::cli::run(cli) {
