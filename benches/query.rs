@@ -150,11 +150,31 @@ fn main() {
         }
     }
     let _ = std::panic::take_hook();
+    // Search as you type: every prefix of every query, as the search box asks for it.
+    let prefixes: Vec<String> = queries
+        .iter()
+        .flat_map(|q| {
+            let chars: Vec<char> = q.chars().collect();
+            (1..=chars.len()).map(move |n| chars[..n].iter().collect::<String>())
+        })
+        .filter(|p| !p.ends_with(' '))
+        .collect();
+    let mut suggest_ms = Vec::new();
+    for round in 0..=rounds.min(3) {
+        for p in &prefixes {
+            let started = Instant::now();
+            let _ = ours.suggest(p, 10);
+            if round > 0 {
+                suggest_ms.push(started.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
     println!("{} queries × {rounds} rounds over {}", queries.len(), input.display());
     println!("| engine | runs | p50 ms | p90 ms | p99 ms | max ms |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     report("reference (QueryParser + SnippetGenerator)", ref_ms.clone());
     report("xinwen (Engine::search, exact total, snippets)", ours_ms.clone());
+    report("xinwen suggest (every prefix of every query)", suggest_ms);
     println!(
         "ratio p50 {:.2}×, p99 {:.2}×; reference snippet panics: {panics} (over {} queries, 10 hits each); \
          xinwen queries with no hits: {ours_empty}",

@@ -8,7 +8,11 @@ use xinwen::cli::{Cli, Command, Outcome};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The service logs a line a request by default; the other commands only warnings.
-    let default = if matches!(cli.command, Command::Serve(_)) { "warn,xinwen=info" } else { "warn" };
+    let default = if matches!(cli.command, Command::Serve(_)) {
+        "warn,xinwen=info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
