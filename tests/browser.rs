@@ -4,6 +4,9 @@
 //! Skips (with `skip:` on stderr) when chromedriver or Chromium is not installed; CI
 //! installs both. Screenshots go to `target/screenshots/` for a person to look at.
 
+mod common;
+
+use common::{AI_IDS, COMPANY_CAIJING_PAGE_1, COMPANY_CAIJING_PAGE_2};
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -26,29 +29,6 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 const ENTER: &str = "\u{E007}";
 const ESCAPE: &str = "\u{E00C}";
 const ARROW_DOWN: &str = "\u{E015}";
-
-/// `人工智能`, best first (tests/FIXTURES.md, query 5).
-const AI_IDS: [&str; 5] = [
-    "ai-model-release",
-    "ai-chip-demand",
-    "phone-launch",
-    "ai-course-schools",
-    "long-elderly-care",
-];
-/// `公司` in category caijing, newest first: 11 articles, so two pages of 10.
-const COMPANY_CAIJING_PAGE_1: [&str; 10] = [
-    "cls-20250613-pv",
-    "ipo-star-market",
-    "hk-tech-stocks",
-    "fl-20240612-001",
-    "trad-taiwan-economy",
-    "a-share-rally",
-    "a-share-baijiu",
-    "em-stock-news",
-    "dup-trade-caijing",
-    "old-nav-digest",
-];
-const COMPANY_CAIJING_PAGE_2: [&str; 1] = ["fund-issuance"];
 
 /// A child process killed when dropped, so a failing test leaves nothing running.
 struct Killed(Child);

@@ -7,6 +7,9 @@
 //! server disagrees with what a client should see, the test keeps the right expectation and
 //! is ignored with the reason.
 
+mod common;
+
+use common::{AI_IDS, COMPANY_CAIJING_PAGE_1, GOOD_ARTICLES};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Write};
@@ -27,32 +30,6 @@ use warp::reply::Response;
 use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::server::{self, ServerOptions, Shared};
 use xinwen::store::IndexDir;
-
-/// Articles in the fixture index (`tests/common/mod.rs`: 60 posts, 11 + 5 JSONL records).
-const GOOD_ARTICLES: u64 = 76;
-
-/// `人工智能`, best first (tests/FIXTURES.md, query 5).
-const AI_IDS: [&str; 5] = [
-    "ai-model-release",
-    "ai-chip-demand",
-    "phone-launch",
-    "ai-course-schools",
-    "long-elderly-care",
-];
-
-/// `公司` in category caijing, newest first: 11 articles, two pages of 10 (as in tests/browser.rs).
-const COMPANY_CAIJING_PAGE_1: [&str; 10] = [
-    "cls-20250613-pv",
-    "ipo-star-market",
-    "hk-tech-stocks",
-    "fl-20240612-001",
-    "trad-taiwan-economy",
-    "a-share-rally",
-    "a-share-baijiu",
-    "em-stock-news",
-    "dup-trade-caijing",
-    "old-nav-digest",
-];
 
 // ---------------------------------------------------------------- the fixture index
 

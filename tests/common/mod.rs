@@ -12,6 +12,32 @@ use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
 use xinwen::search::{Engine, SearchRequest, SearchResponse};
 use xinwen::store::IndexDir;
 
+/// `人工智能`, best first (tests/FIXTURES.md, query 5).
+pub const AI_IDS: [&str; 5] = [
+    "ai-model-release",
+    "ai-chip-demand",
+    "phone-launch",
+    "ai-course-schools",
+    "long-elderly-care",
+];
+
+/// `公司` in category caijing, newest first: 11 articles, so two pages of 10.
+pub const COMPANY_CAIJING_PAGE_1: [&str; 10] = [
+    "cls-20250613-pv",
+    "ipo-star-market",
+    "hk-tech-stocks",
+    "fl-20240612-001",
+    "trad-taiwan-economy",
+    "a-share-rally",
+    "a-share-baijiu",
+    "em-stock-news",
+    "dup-trade-caijing",
+    "old-nav-digest",
+];
+
+/// The second page of [`COMPANY_CAIJING_PAGE_1`].
+pub const COMPANY_CAIJING_PAGE_2: [&str; 1] = ["fund-issuance"];
+
 /// The crate root, where `fixtures/` lives.
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
