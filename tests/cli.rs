@@ -303,20 +303,7 @@ fn search_json_has_exactly_the_documented_keys() {
     for hit in hits {
         let mut keys: Vec<&str> = hit.as_object().expect("an object").keys().map(String::as_str).collect();
         keys.sort();
-        assert_eq!(
-            keys,
-            [
-                "categories",
-                "date",
-                "id",
-                "score",
-                "snippet_html",
-                "tags",
-                "title",
-                "title_html",
-                "url"
-            ]
-        );
+        assert_eq!(keys, common::HIT_KEYS);
     }
     let first = &hits[0];
     assert_eq!(first["id"], "trad-taiwan-economy");

@@ -12,6 +12,59 @@ use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
 use xinwen::search::{Engine, SearchRequest, SearchResponse};
 use xinwen::store::IndexDir;
 
+/// The keys of every hit, in the JSON of `xinwen search --json` and of `/api/search`, sorted.
+pub const HIT_KEYS: [&str; 9] = [
+    "categories",
+    "date",
+    "id",
+    "score",
+    "snippet_html",
+    "tags",
+    "title",
+    "title_html",
+    "url",
+];
+
+/// Queries that have crashed or hung query parsers: each must answer or fail with a query
+/// error, on every front door.
+pub const HOSTILE_QUERIES: [&str; 35] = [
+    "title:(",
+    "\"",
+    "-",
+    "OR",
+    "((",
+    "\u{0}",
+    "tag:",
+    "category:",
+    "title:",
+    ":",
+    "OR OR",
+    "a OR",
+    "OR a",
+    "\"unclosed 人工",
+    "title:\"",
+    "tag:\"",
+    "“",
+    "－",
+    "—",
+    "AND",
+    "&&",
+    "|",
+    "*",
+    "\\",
+    "[]{}^~!?",
+    "\u{feff}",
+    "\u{200b}",
+    "😀",
+    "a:b:c",
+    "title:title:上海",
+    "上海:股市",
+    "-\"",
+    "- - -",
+    "<script>alert(1)</script>",
+    "%00",
+];
+
 /// `人工智能`, best first (tests/FIXTURES.md, query 5).
 pub const AI_IDS: [&str; 5] = [
     "ai-model-release",
