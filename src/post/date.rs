@@ -31,7 +31,7 @@ pub fn parse_date(raw: &str) -> Option<ParsedDate> {
     let year = cur.digits(4, 4)?;
     let sep = cur.one_of(b"-/.")?;
     let month = cur.digits(1, 2)?;
-    cur.expect(sep)?;
+    cur.eat(sep)?;
     let day = cur.digits(1, 2)?;
     let date = Date::from_calendar_date(year as i32, Month::try_from(month as u8).ok()?, day as u8).ok()?;
     let mut time = Time::MIDNIGHT;
@@ -41,7 +41,7 @@ pub fn parse_date(raw: &str) -> Option<ParsedDate> {
     }
     if cur.peek().is_some_and(|b| b.is_ascii_digit()) {
         let hour = cur.digits(1, 2)?;
-        cur.expect(b':')?;
+        cur.eat(b':')?;
         let minute = cur.digits(2, 2)?;
         let mut second = 0;
         let mut nano = 0;
@@ -107,7 +107,7 @@ impl Cursor<'_> {
         self.s.get(self.pos).copied()
     }
 
-    fn expect(&mut self, b: u8) -> Option<()> {
+    fn eat(&mut self, b: u8) -> Option<()> {
         (self.peek()? == b).then(|| self.pos += 1)
     }
 

@@ -19,8 +19,9 @@ pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 pub struct Shared {
     dir: IndexDir,
     engine: RwLock<Arc<Engine>>,
-    /// One permit a core: searches beyond that wait their turn instead of crowding the
-    /// cores as threads that preempt each other (fewer switches, a shorter tail).
+    /// Two permits a core: searches beyond that wait their turn instead of crowding the
+    /// cores as threads that preempt each other (fewer switches, a shorter tail:
+    /// benches/README.md has the figures with and without it).
     searches: tokio::sync::Semaphore,
 }
 
