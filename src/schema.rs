@@ -198,6 +198,29 @@ pub struct StoredArticle {
     pub source: Option<String>,
 }
 
+impl StoredArticle {
+    /// The whole article as JSON: what `xinwen get --json` prints and
+    /// `GET /api/articles/{id}` answers.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = self.summary_json();
+        value["source"] = serde_json::json!(self.source);
+        value["body"] = serde_json::json!(self.body);
+        value
+    }
+
+    /// The article without its body and publisher: an entry of a list (related articles).
+    pub fn summary_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "date": self.date.map(crate::post::format_date),
+            "tags": self.tags,
+            "categories": self.categories,
+        })
+    }
+}
+
 /// A hash of everything an article puts in the index; equal hashes mean nothing to re-index.
 pub fn content_hash(article: &Article) -> u64 {
     let mut h = Xxh3::new();

@@ -49,11 +49,7 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let a = engine.get(&args.id)?;
     if args.json {
-        let value = serde_json::json!({
-            "id": a.id, "url": a.url, "title": a.title, "date": a.date.map(format_date),
-            "tags": a.tags, "categories": a.categories, "source": a.source, "body": a.body,
-        });
-        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&a.to_json())?)?;
         return Ok(Outcome::Success);
     }
     writeln!(out, "{}", a.title)?;

@@ -246,6 +246,11 @@ impl Engine {
         &self.generation
     }
 
+    /// The name of that directory (`gen-000002`).
+    pub fn generation_name(&self) -> &str {
+        self.generation.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+    }
+
     /// Reloads the reader now (tests; the server relies on the automatic reload).
     pub fn reload(&self) -> Result<(), IndexError> {
         Ok(self.reader.reload()?)
@@ -421,14 +426,22 @@ impl Engine {
 
     /// One whole stored article.
     pub fn get(&self, id: &str) -> Result<StoredArticle> {
-        let searcher = self.reader.searcher();
-        let query = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = top.first() else {
+        self.find(&self.reader.searcher(), id)
+    }
+
+    /// The stored article with this id in `searcher`'s view of the index.
+    fn find(&self, searcher: &Searcher, id: &str) -> Result<StoredArticle> {
+        let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
+        let Some(&(_, address)) = top.first() else {
             return Err(IndexError::UnknownId(id.to_string()).into());
         };
-        let doc: TantivyDocument = searcher.doc(*address)?;
+        let doc: TantivyDocument = searcher.doc(address)?;
         Ok(self.fields.from_doc(&doc))
+    }
+
+    /// The query that matches the article with this id.
+    fn id_query(&self, id: &str) -> TermQuery {
+        TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic)
     }
 
     /// Figures about the index.
@@ -456,12 +469,7 @@ impl Engine {
             size_bytes: dir_size(&self.generation),
             oldest: to_date(oldest),
             newest: to_date(newest),
-            generation: self
-                .generation
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string(),
+            generation: self.generation_name().to_string(),
             last_commit: std::fs::metadata(self.generation.join("meta.json"))
                 .and_then(|m| m.modified())
                 .ok()

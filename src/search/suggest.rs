@@ -114,16 +114,7 @@ impl Engine {
     /// copies (same title) left out. The same index always gives the same list.
     pub fn related(&self, id: &str, limit: usize) -> Result<Vec<StoredArticle>> {
         let searcher = self.reader.searcher();
-        let by_id = TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic);
-        let Some((_, address)) = searcher
-            .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
-            .first()
-            .copied()
-        else {
-            return Err(crate::error::IndexError::UnknownId(id.to_string()).into());
-        };
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let article = self.fields.from_doc(&doc);
+        let article = self.find(&searcher, id)?;
         let terms = self.related_terms(&searcher, &article)?;
         if terms.is_empty() {
             return Ok(Vec::new());
@@ -140,7 +131,7 @@ impl Engine {
         }
         // Syndicated copies of the same story (same title) are not "related": leave them out.
         let own_key = Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&article.title));
-        clauses.push((Occur::MustNot, Box::new(by_id)));
+        clauses.push((Occur::MustNot, Box::new(self.id_query(id))));
         clauses.push((
             Occur::MustNot,
             Box::new(TermQuery::new(own_key, IndexRecordOption::Basic)),

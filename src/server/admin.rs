@@ -157,7 +157,8 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
 }
 
 /// DELETE /api/articles/{id}
-pub async fn delete(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
+pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
+    let id = super::api::decode_id(&raw_id)?;
     let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
         let mut job = job(&shared, "DELETE /api/articles")?;
         let found = job.delete(&id);

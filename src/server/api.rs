@@ -1,5 +1,6 @@
-//! The JSON API endpoints, as plain async functions over typed parameters; `mod.rs` joins
-//! them to warp routes. Searches run on tokio's blocking pool, never on the async threads.
+//! The JSON API endpoints, as plain async functions from the raw query string or path
+//! segment to a JSON value or a JSON error; `mod.rs` joins them to warp routes. Searches
+//! run on tokio's blocking pool, never on the async threads.
 
 use std::sync::Arc;
 
@@ -10,7 +11,6 @@ use super::error::ApiError;
 use super::state::Shared;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
 use crate::error::QueryError;
-use crate::post::format_date;
 use crate::schema::StoredArticle;
 use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
 use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, Stats, parse_date_filter};
@@ -89,7 +89,14 @@ fn single<'a>(pairs: &'a [(String, String)], name: &'static str) -> Result<Optio
     Ok(first)
 }
 
-fn number(pairs: &[(String, String)], name: &'static str, default: usize, max: usize) -> Result<usize, ApiError> {
+/// A whole number from 1 to `max`, `default` when absent; `code` names the error.
+fn number(
+    pairs: &[(String, String)],
+    name: &'static str,
+    code: &'static str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
     let Some(raw) = single(pairs, name)? else {
         return Ok(default);
     };
@@ -99,11 +106,7 @@ fn number(pairs: &[(String, String)], name: &'static str, default: usize, max: u
         .filter(|n| (1..=max).contains(n))
         .ok_or_else(|| {
             ApiError::bad_request(
-                if name == "page" {
-                    "invalid_page"
-                } else {
-                    "invalid_per_page"
-                },
+                code,
                 format!("`{name}` must be a whole number from 1 to {max}, not {raw:?}"),
             )
         })
@@ -122,7 +125,7 @@ fn reject_unknown(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), Ap
 }
 
 /// Checks the query string of an endpoint that takes no parameters (`/healthz`, `/api/stats`).
-pub fn no_params(raw: &str) -> Result<(), ApiError> {
+fn no_params(raw: &str) -> Result<(), ApiError> {
     reject_unknown(&pairs(raw)?, &[])
 }
 
@@ -135,8 +138,8 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
             "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency",
         ],
     )?;
-    let per_page = number(&pairs, "per_page", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let page = number(&pairs, "page", 1, MAX_DEPTH)?;
+    let per_page = number(&pairs, "per_page", "invalid_per_page", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = number(&pairs, "page", "invalid_page", 1, MAX_DEPTH)?;
     let offset = (page - 1).saturating_mul(per_page);
     let values = |name: &str| -> Vec<String> {
         pairs
@@ -214,9 +217,9 @@ pub struct SearchBody {
     relaxed: bool,
 }
 
-/// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=
-pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<SearchBody, ApiError> {
-    let SearchParams { request, page } = params;
+/// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=&collapse=&recency=
+pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiError> {
+    let SearchParams { request, page } = search_params(&raw)?;
     let per_page = request.limit;
     let response = blocking(&shared, move |engine| engine.search(&request).map_err(ApiError::from)).await?;
     Ok(SearchBody {
@@ -231,22 +234,8 @@ pub async fn search(shared: Arc<Shared>, params: SearchParams) -> Result<SearchB
     })
 }
 
-/// The JSON form of a stored article.
-pub fn article_json(a: &StoredArticle) -> Value {
-    json!({
-        "id": a.id,
-        "url": a.url,
-        "title": a.title,
-        "date": a.date.map(format_date),
-        "tags": a.tags,
-        "categories": a.categories,
-        "source": a.source,
-        "body": a.body,
-    })
-}
-
 /// Decodes a percent-encoded id from the path.
-pub fn decode_id(raw: &str) -> Result<String, ApiError> {
+pub(super) fn decode_id(raw: &str) -> Result<String, ApiError> {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
@@ -254,46 +243,27 @@ pub fn decode_id(raw: &str) -> Result<String, ApiError> {
 }
 
 /// GET /api/articles/{id}
-pub async fn article(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
-    blocking(&shared, move |engine| Ok(article_json(&engine.get(&id)?))).await
+pub async fn article(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
+    let id = decode_id(&raw_id)?;
+    blocking(&shared, move |engine| Ok(engine.get(&id)?.to_json())).await
 }
 
 /// GET /api/articles/{id}/related
-pub async fn related(shared: Arc<Shared>, id: String) -> Result<Value, ApiError> {
+pub async fn related(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
+    let id = decode_id(&raw_id)?;
     blocking(&shared, move |engine| {
         let related = engine.related(&id, MAX_RELATED)?;
-        let items: Vec<Value> = related
-            .iter()
-            .map(|a| {
-                json!({
-                    "id": a.id, "url": a.url, "title": a.title, "date": a.date.map(format_date),
-                    "tags": a.tags, "categories": a.categories,
-                })
-            })
-            .collect();
+        let items: Vec<Value> = related.iter().map(StoredArticle::summary_json).collect();
         Ok(json!({ "id": id, "related": items }))
     })
     .await
 }
 
-/// Parses the parameters of `GET /api/suggest`.
-pub fn suggest_params(raw: &str) -> Result<String, ApiError> {
-    let pairs = pairs(raw)?;
+/// GET /api/suggest?q=
+pub async fn suggest(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError> {
+    let pairs = pairs(&raw)?;
     reject_unknown(&pairs, &["q"])?;
     let q = single(&pairs, "q")?.unwrap_or_default().to_string();
-    let len = q.chars().count();
-    if len > crate::config::MAX_QUERY_CHARS {
-        return Err(QueryError::TooLong {
-            len,
-            max: crate::config::MAX_QUERY_CHARS,
-        }
-        .into());
-    }
-    Ok(q)
-}
-
-/// GET /api/suggest?q=
-pub async fn suggest(shared: Arc<Shared>, q: String) -> Result<Value, ApiError> {
     blocking(&shared, move |engine| {
         let suggestions = engine.suggest(&q, MAX_SUGGESTIONS)?;
         Ok(json!({ "query": q, "suggestions": suggestions }))
@@ -302,18 +272,14 @@ pub async fn suggest(shared: Arc<Shared>, q: String) -> Result<Value, ApiError> 
 }
 
 /// GET /api/stats
-pub async fn stats(shared: Arc<Shared>) -> Result<Stats, ApiError> {
+pub async fn stats(shared: Arc<Shared>, raw: String) -> Result<Stats, ApiError> {
+    no_params(&raw)?;
     blocking(&shared, |engine| Ok(engine.stats()?)).await
 }
 
 /// GET /healthz
-pub async fn health(shared: Arc<Shared>) -> Result<Value, ApiError> {
+pub async fn health(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError> {
+    no_params(&raw)?;
     let engine = shared.engine();
-    let generation = engine
-        .generation()
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default()
-        .to_string();
-    Ok(json!({ "status": "ok", "articles": engine.num_docs(), "generation": generation }))
+    Ok(json!({ "status": "ok", "articles": engine.num_docs(), "generation": engine.generation_name() }))
 }

@@ -76,60 +76,30 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(warp::get())
         .and(with_shared(shared.clone()))
         .and(raw_query())
-        .then(|shared, raw: String| async move {
-            match api::search_params(&raw) {
-                Ok(params) => reply(api::search(shared, params).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|shared, raw| async move { reply(api::search(shared, raw).await) });
     let suggest = warp::path!("api" / "suggest")
         .and(warp::get())
         .and(with_shared(shared.clone()))
         .and(raw_query())
-        .then(|shared, raw: String| async move {
-            match api::suggest_params(&raw) {
-                Ok(q) => reply(api::suggest(shared, q).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|shared, raw| async move { reply(api::suggest(shared, raw).await) });
     let article = warp::path!("api" / "articles" / String)
         .and(warp::get())
         .and(with_shared(shared.clone()))
-        .then(|id: String, shared| async move {
-            match api::decode_id(&id) {
-                Ok(id) => reply(api::article(shared, id).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|id, shared| async move { reply(api::article(shared, id).await) });
     let related = warp::path!("api" / "articles" / String / "related")
         .and(warp::get())
         .and(with_shared(shared.clone()))
-        .then(|id: String, shared| async move {
-            match api::decode_id(&id) {
-                Ok(id) => reply(api::related(shared, id).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|id, shared| async move { reply(api::related(shared, id).await) });
     let stats = warp::path!("api" / "stats")
         .and(warp::get())
         .and(with_shared(shared.clone()))
         .and(raw_query())
-        .then(|shared, raw: String| async move {
-            match api::no_params(&raw) {
-                Ok(()) => reply(api::stats(shared).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|shared, raw| async move { reply(api::stats(shared, raw).await) });
     let health = warp::path!("healthz")
         .and(warp::get())
         .and(with_shared(shared.clone()))
         .and(raw_query())
-        .then(|shared, raw: String| async move {
-            match api::no_params(&raw) {
-                Ok(()) => reply(api::health(shared).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|shared, raw| async move { reply(api::health(shared, raw).await) });
     let token = options.admin_token.clone().map(Arc::new);
     let auth =
         warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
@@ -152,12 +122,7 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(warp::delete())
         .and(auth)
         .and(with_shared(shared))
-        .then(|id: String, (), shared| async move {
-            match api::decode_id(&id) {
-                Ok(id) => reply(admin::delete(shared, id).await),
-                Err(e) => e.into_response(),
-            }
-        });
+        .then(|id, (), shared| async move { reply(admin::delete(shared, id).await) });
 
     let routes = page
         .or(search)
