@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
@@ -123,8 +124,10 @@ pub struct Builder<'a> {
     /// The index's statistics, to leave out alternatives too costly to be worth it.
     pub searcher: Option<&'a tantivy::Searcher>,
     /// Concepts already worked out in this search (matching, highlighting and proximity
-    /// all ask for them: segmenting and looking up the same text once is enough).
+    /// all ask for them: looking up the same text once is enough).
     memo: RefCell<HashMap<(String, bool), Vec<Concept>>>,
+    /// Each query text's segmentation, done once however many times it is asked for.
+    segmented: RefCell<HashMap<String, Rc<[Piece]>>>,
 }
 
 impl<'a> Builder<'a> {
@@ -135,7 +138,18 @@ impl<'a> Builder<'a> {
             analyzer,
             searcher,
             memo: RefCell::default(),
+            segmented: RefCell::default(),
         }
+    }
+
+    /// The analyzer's pieces of a query text.
+    fn pieces(&self, text: &str) -> Rc<[Piece]> {
+        if let Some(found) = self.segmented.borrow().get(text) {
+            return Rc::clone(found);
+        }
+        let pieces: Rc<[Piece]> = self.analyzer.analyze(text).into();
+        self.segmented.borrow_mut().insert(text.to_string(), Rc::clone(&pieces));
+        pieces
     }
 
     /// The concepts of a text item (see the module doc).
@@ -150,7 +164,7 @@ impl<'a> Builder<'a> {
     }
 
     fn work_out_concepts(&self, text: &str, phrase: bool) -> Vec<Concept> {
-        let pieces = self.analyzer.analyze(text);
+        let pieces = self.pieces(text);
         let mains: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].main).collect();
         if mains.is_empty() {
             return Vec::new();
@@ -207,7 +221,7 @@ impl<'a> Builder<'a> {
     /// What to highlight for a text item: the whole of what was typed, and (unquoted) its
     /// words of two or more characters, or Latin/digit words, for texts without the whole.
     pub fn highlight_group(&self, text: &str, phrase: bool) -> HighlightGroup {
-        let pieces = self.analyzer.analyze(text);
+        let pieces = self.pieces(text);
         let mains: Vec<&Piece> = pieces.iter().filter(|p| p.main).collect();
         let (Some(first), Some(last)) = (mains.first(), mains.last()) else {
             return HighlightGroup::default();
