@@ -99,7 +99,7 @@ impl Style {
     fn detect() -> Self {
         if use_color() {
             Style {
-                mark: ("\x1b[1;31m", "\x1b[0m\x1b[1m"),
+                mark: ("\x1b[1;31m", "\x1b[0m"),
                 title: ("\x1b[1m", "\x1b[0m"),
                 dim: ("\x1b[2m", "\x1b[0m"),
             }
@@ -135,13 +135,10 @@ fn print_text(out: &mut impl Write, response: &SearchResponse, offset: usize) ->
 }
 
 fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std::io::Result<()> {
-    // The closing mark restores bold so the rest of the title stays bold.
-    let mark_close = if style.title.0.is_empty() {
-        style.mark.1.trim_end_matches("\x1b[1m")
-    } else {
-        style.mark.1
-    };
-    let title = hit.title_parts.render(style.mark.0, mark_close);
+    // A mark's reset also ends the title's bold: open it again after each mark.
+    let title = hit
+        .title_parts
+        .render(style.mark.0, &format!("{}{}", style.mark.1, style.title.0));
     writeln!(out, "{rank:>2}. {}{title}{}", style.title.0, style.title.1)?;
     let mut meta = Vec::new();
     if let Some(date) = &hit.date {
@@ -155,9 +152,7 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std
     }
     meta.push(format!("id: {}", hit.id));
     writeln!(out, "    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1)?;
-    let snippet = hit
-        .snippet_parts
-        .render(style.mark.0, style.mark.1.trim_end_matches("\x1b[1m"));
+    let snippet = hit.snippet_parts.render(style.mark.0, style.mark.1);
     if !snippet.is_empty() {
         writeln!(out, "    {snippet}")?;
     }
