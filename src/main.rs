@@ -2,11 +2,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use xinwen::cli::{Cli, Command, Outcome};
+use xinwen::cli::{Command, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = xinwen::cli::parse();
     // The service logs a line a request by default; the other commands only warnings.
     let default = if matches!(cli.command, Command::Serve(_)) {
         "warn,xinwen=info"

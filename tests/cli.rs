@@ -408,6 +408,36 @@ fn a_query_starting_with_a_dash_is_an_exclusion_not_an_option() {
 }
 
 #[test]
+fn options_after_the_query_are_options_not_query_words() {
+    let out = search(&["-期货", "上海", "股市", "--limit", "1", "--json"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let response = json(&out.stdout);
+    assert_eq!(response["query"], "-期货 上海 股市");
+    assert_eq!(response["total"], 2);
+    let ids: Vec<&str> = response["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids, ["sh-close"]);
+
+    let with_equals = search(&["上海", "股市", "--sort=date", "--json", "-期货"]);
+    assert_eq!(json(&with_equals.stdout)["query"], "上海 股市 -期货", "{with_equals:?}");
+
+    // After `--` everything is the query, as in other command-line tools.
+    let quoted = search(&["--json", "--", "上海", "--limit"]);
+    assert_eq!(json(&quoted.stdout)["query"], "上海 --limit", "{quoted:?}");
+}
+
+#[test]
+fn an_unknown_option_after_the_query_is_an_error() {
+    let out = search(&["上海", "--limitt", "1"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stderr.contains("unexpected argument '--limitt'"), "{out:?}");
+}
+
+#[test]
 fn a_closed_stdout_pipe_ends_quietly() {
     let mut child = xinwen(&["search", "--index", path(&INDEX.dir), "--json", "--limit", "100", "的"])
         .stdout(Stdio::piped())

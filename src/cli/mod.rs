@@ -6,9 +6,10 @@ mod index;
 mod search;
 mod serve;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 pub use article::{DeleteArgs, GetArgs, StatsArgs};
 pub use index::IndexArgs;
@@ -64,6 +65,71 @@ pub enum Outcome {
     NoHits,
     /// The job ran but rejected some input (exit 2, after indexing the rest).
     Rejected,
+}
+
+/// Parses the process's arguments (see [`options_first`]); exits with usage on error.
+pub fn parse() -> Cli {
+    match options_first(std::env::args_os().collect()) {
+        Ok(args) => Cli::parse_from(args),
+        Err(e) => e.exit(),
+    }
+}
+
+/// `xinwen search` reads `-word` as an exclusion, so its query words may start with a dash
+/// and clap takes every argument after the first query word as one more word. Yet
+/// `xinwen search 上海 --limit 1` means the option: this moves every `--option` (with its
+/// value) of a search in front of the query words, up to a `--` that ends the options.
+/// An unknown `--option` is an error rather than a query word.
+pub fn options_first(args: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> {
+    let mut command = Cli::command();
+    command.build();
+    let Some(search) = command.find_subcommand("search") else {
+        return Ok(args);
+    };
+    let Some(at) = args.iter().skip(1).position(|a| !a.to_string_lossy().starts_with('-')) else {
+        return Ok(args);
+    };
+    let at = at + 1;
+    if args[at] != "search" {
+        return Ok(args);
+    }
+    let long = |name: &str| search.get_arguments().find(|a| a.get_long() == Some(name));
+    let mut out: Vec<OsString> = args[..=at].to_vec();
+    let mut words = Vec::new();
+    let mut rest = args[at + 1..].iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        if text == "--" {
+            words.push(arg.clone());
+            words.extend(rest.cloned());
+            break;
+        }
+        match text.strip_prefix("--") {
+            Some(option) => {
+                let (name, inline_value) = match option.split_once('=') {
+                    Some((name, _)) => (name, true),
+                    None => (option, false),
+                };
+                let Some(known) = long(name) else {
+                    let mut search = search.clone();
+                    return Err(search.error(
+                        clap::error::ErrorKind::UnknownArgument,
+                        format!("unexpected argument '--{name}' found"),
+                    ));
+                };
+                out.push(arg.clone());
+                if !inline_value
+                    && known.get_action().takes_values()
+                    && let Some(value) = rest.next()
+                {
+                    out.push(value.clone());
+                }
+            }
+            None => words.push(arg.clone()),
+        }
+    }
+    out.extend(words);
+    Ok(out)
 }
 
 /// Runs a parsed command line.

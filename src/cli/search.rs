@@ -43,6 +43,7 @@ pub struct SearchArgs {
     #[arg(long)]
     json: bool,
     /// The query: words (all must match), "phrases", -excluded, A OR B, title:/tag:/category:.
+    /// Options may also follow it; after `--`, everything is query text.
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
     query: Vec<String>,
 }
