@@ -30,8 +30,11 @@ pub struct IndexOptions {
     pub prune: bool,
     /// Wait for another job holding the index instead of failing at once.
     pub wait: bool,
-    /// A user dictionary (saved with the index; changing it needs `rebuild`).
+    /// A new user dictionary (saved with the index; changing it needs `rebuild`). Without
+    /// one, a rebuild keeps the live index's dictionary.
     pub user_dict: Option<PathBuf>,
+    /// Rebuild without the live index's user dictionary.
+    pub drop_user_dict: bool,
     /// Writer memory budget in bytes.
     pub memory: usize,
     /// Indexing threads (default: one per core).
@@ -47,6 +50,7 @@ impl Default for IndexOptions {
             prune: false,
             wait: false,
             user_dict: None,
+            drop_user_dict: false,
             memory: WRITER_MEMORY_BYTES,
             threads: None,
             holder: "xinwen index".into(),
@@ -181,13 +185,24 @@ impl Job {
         }
         let rebuild = options.rebuild || dir.live_generation()?.is_none();
         let target = if rebuild {
-            dir.create_generation(options.user_dict.as_deref())?
+            // A later rebuild segments as the live index does unless told otherwise: a
+            // dictionary given once stays until it is replaced or dropped.
+            let kept = match (&options.user_dict, options.drop_user_dict) {
+                (Some(new), _) => Some(new.clone()),
+                (None, true) => None,
+                (None, false) => dir.live_user_dict()?,
+            };
+            dir.create_generation(kept.as_deref())?
+        } else if options.user_dict.is_some() {
+            return Err(IndexError::Refused(
+                "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
+            ));
+        } else if options.drop_user_dict && dir.live_user_dict()?.is_some() {
+            return Err(IndexError::Refused(
+                "dropping the user dictionary changes how every article is segmented: pass --rebuild with --no-dict"
+                    .into(),
+            ));
         } else {
-            if options.user_dict.is_some() {
-                return Err(IndexError::Refused(
-                    "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
-                ));
-            }
             dir.open()?
         };
         let existing = if rebuild {

@@ -107,6 +107,15 @@ impl IndexDir {
         Ok(Some(self.root.join(name)))
     }
 
+    /// The user dictionary saved with the live generation, if it has one.
+    pub fn live_user_dict(&self) -> Result<Option<PathBuf>, IndexError> {
+        let Some(generation) = self.live_generation()? else {
+            return Ok(None);
+        };
+        let path = generation.join(USER_DICT);
+        Ok(path.is_file().then_some(path))
+    }
+
     fn unreadable(&self, reason: String) -> IndexError {
         IndexError::Unreadable {
             path: self.root.clone(),

@@ -342,6 +342,50 @@ fn an_incremental_job_with_a_dictionary_is_refused_and_the_index_is_kept() {
 }
 
 #[test]
+fn a_rebuild_keeps_the_dictionary_until_it_is_dropped() {
+    let dict_dir = tempfile::tempdir().expect("temporary directory");
+    let dict = write_dict(dict_dir.path(), USER_DICT);
+    let c = Corpus::build(&dict_articles(), Some(dict.clone()));
+    std::fs::remove_file(&dict).expect("remove the original dictionary");
+    let input = std::slice::from_ref(&c.input);
+
+    // A nightly full rebuild that does not mention the dictionary keeps it.
+    let kept = indexer::run(&c.dir, input, &options(true, None), &Silent).expect("rebuild");
+    assert_eq!((kept.rebuilt, kept.new), (true, 2));
+    let open = c.dir.open().expect("open");
+    assert!(open.manifest.user_dict);
+    assert_eq!(main_words(&open.analyzer, "星衍智算发布"), ["星衍智算", "发布"]);
+    assert_eq!(
+        std::fs::read_to_string(open.generation.join("user_dict.txt")).expect("the kept dictionary"),
+        USER_DICT
+    );
+    drop(open);
+
+    // Dropping it is a change of segmentation too: refused without a rebuild.
+    let drop_options = |rebuild| IndexOptions {
+        drop_user_dict: true,
+        ..options(rebuild, None)
+    };
+    match indexer::run(&c.dir, input, &drop_options(false), &Silent) {
+        Err(IndexError::Refused(message)) => assert_eq!(
+            message,
+            "dropping the user dictionary changes how every article is segmented: pass --rebuild with --no-dict"
+        ),
+        other => panic!("expected IndexError::Refused, got {other:?}"),
+    }
+    assert!(c.dir.open().expect("open").manifest.user_dict);
+
+    indexer::run(&c.dir, input, &drop_options(true), &Silent).expect("rebuild without the dictionary");
+    let open = c.dir.open().expect("open");
+    assert!(!open.manifest.user_dict);
+    assert_eq!(
+        main_words(&open.analyzer, "星衍智算发布"),
+        ["星", "衍", "智", "算", "发布"]
+    );
+    assert!(!open.generation.join("user_dict.txt").exists());
+}
+
+#[test]
 fn a_malformed_dictionary_line_is_an_error_with_its_line_number() {
     let dict_dir = tempfile::tempdir().expect("temporary directory");
     // Line 4: a comment and a blank line count as lines.

@@ -24,9 +24,13 @@ pub struct IndexArgs {
     /// Wait for another job that holds the index instead of failing at once.
     #[arg(long)]
     wait: bool,
-    /// A jieba user dictionary (`word [freq] [tag]` lines); needs --rebuild.
+    /// A jieba user dictionary (`word [freq] [tag]` lines); needs --rebuild. A rebuild
+    /// without it keeps the index's dictionary.
     #[arg(long, value_name = "FILE")]
     dict: Option<PathBuf>,
+    /// Rebuild without the index's user dictionary.
+    #[arg(long, conflicts_with = "dict")]
+    no_dict: bool,
     /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
     #[arg(long, value_name = "MIB", default_value_t = WRITER_MEMORY_BYTES / (1024 * 1024))]
     memory_mib: usize,
@@ -68,6 +72,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
         prune: args.prune,
         wait: args.wait,
         user_dict: args.dict.clone(),
+        drop_user_dict: args.no_dict,
         memory: args.memory_mib.saturating_mul(1024 * 1024),
         threads: args.threads.filter(|&n| n > 0),
         holder: format!(
