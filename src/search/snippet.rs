@@ -201,12 +201,6 @@ impl Highlighter {
         }
         hits
     }
-
-    /// The words to mark in `text` taken on its own.
-    pub fn find(&self, text: &str) -> Vec<Hit> {
-        let scan = self.scan(text, false);
-        self.hits(text, &scan, scan.wholes)
-    }
 }
 
 /// Part of a rendered text.
@@ -292,11 +286,6 @@ fn escape_html_into(text: &str, out: &mut String) {
             _ => out.push(c),
         }
     }
-}
-
-/// The whole of `text` with the query words marked (titles).
-pub fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
-    mark_all(text, &highlighter.find(text))
 }
 
 /// The whole of `text` with `hits` marked.
@@ -460,11 +449,6 @@ fn best_window(
     best
 }
 
-/// A snippet of `text` around the query words, at most about `budget` characters.
-pub fn snippet(text: &str, highlighter: &Highlighter, budget: usize) -> Highlighted {
-    snippet_of(text, &highlighter.find(text), budget)
-}
-
 /// A snippet of `text` around `hits`, at most about `budget` characters.
 pub fn snippet_of(text: &str, hits: &[Hit], budget: usize) -> Highlighted {
     let clauses = clauses(text);
@@ -591,6 +575,20 @@ fn push_window_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The words to mark in `text` taken on its own.
+    fn find(highlighter: &Highlighter, text: &str) -> Vec<Hit> {
+        let scan = highlighter.scan(text, false);
+        highlighter.hits(text, &scan, scan.wholes)
+    }
+
+    fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
+        mark_all(text, &find(highlighter, text))
+    }
+
+    fn snippet(text: &str, highlighter: &Highlighter, budget: usize) -> Highlighted {
+        snippet_of(text, &find(highlighter, text), budget)
+    }
 
     fn hl(words: &[&str]) -> Highlighter {
         let groups: Vec<HighlightGroup> = words
