@@ -21,6 +21,7 @@ use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::post::html::html_to_text;
 use xinwen::post::jsonl::parse_line;
 use xinwen::post::{Article, parse_post};
+use xinwen::search::snippet::escape_html;
 use xinwen::search::{Engine, Hit, SearchRequest};
 use xinwen::store::IndexDir;
 
@@ -228,10 +229,6 @@ fn collapse(text: &str) -> String {
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// A record written as the seed site writes posts: the title pasted raw between double
