@@ -1148,47 +1148,38 @@ async fn cors_allows_the_configured_origin_only() {
 #[tokio::test]
 async fn a_refused_cors_request_gets_a_json_error() {
     let cors = routes_with(&cors_options());
-    let refused = send_to(
-        &cors,
-        "OPTIONS",
-        "/api/search?q=x",
-        &[
-            ("origin", "https://evil.example.org"),
-            ("access-control-request-method", "GET"),
-        ],
-    )
-    .await;
-    assert_eq!(
-        refused.error(StatusCode::FORBIDDEN, "cors_forbidden"),
-        "cross-origin request refused: origin not allowed"
-    );
-    assert_eq!(refused.header("access-control-allow-origin"), None);
-    assert_eq!(refused.header("cache-control"), Some("no-store"));
-    let method = send_to(
-        &cors,
-        "OPTIONS",
-        "/api/search?q=x",
-        &[
-            ("origin", "https://news.example.com"),
-            ("access-control-request-method", "PUT"),
-        ],
-    )
-    .await;
-    assert_eq!(
-        method.error(StatusCode::FORBIDDEN, "cors_forbidden"),
-        "cross-origin request refused: request-method not allowed"
-    );
-    let simple = send_to(
-        &cors,
-        "GET",
-        "/api/search?q=%E4%B8%8A%E6%B5%B7",
-        &[("origin", "https://evil.example.org")],
-    )
-    .await;
-    assert_eq!(
-        simple.error(StatusCode::FORBIDDEN, "cors_forbidden"),
-        "cross-origin request refused: origin not allowed"
-    );
+    let cases: [(&str, &str, &[(&str, &str)], &str); 3] = [
+        (
+            "OPTIONS",
+            "/api/search?q=x",
+            &[
+                ("origin", "https://evil.example.org"),
+                ("access-control-request-method", "GET"),
+            ],
+            "cross-origin request refused: origin not allowed",
+        ),
+        (
+            "OPTIONS",
+            "/api/search?q=x",
+            &[
+                ("origin", "https://news.example.com"),
+                ("access-control-request-method", "PUT"),
+            ],
+            "cross-origin request refused: request-method not allowed",
+        ),
+        (
+            "GET",
+            "/api/search?q=%E4%B8%8A%E6%B5%B7",
+            &[("origin", "https://evil.example.org")],
+            "cross-origin request refused: origin not allowed",
+        ),
+    ];
+    for (method, path, headers, message) in cases {
+        let refused = send_to(&cors, method, path, headers).await;
+        assert_eq!(refused.error(StatusCode::FORBIDDEN, "cors_forbidden"), message);
+        assert_eq!(refused.header("access-control-allow-origin"), None, "{refused:?}");
+        assert_eq!(refused.header("cache-control"), Some("no-store"), "{refused:?}");
+    }
 }
 
 #[tokio::test]
