@@ -183,7 +183,10 @@ fn keys_of<'a>(expected: &[&'a str]) -> BTreeSet<&'a str> {
 
 /// Sends one request through `filter`. No request may ever get a 5xx, and every answer, JSON
 /// and errors included, tells browsers not to sniff its content type.
-async fn send_to(filter: &BoxedFilter<(Response,)>, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+/// Request headers: (name, value) pairs.
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
+async fn send_to(filter: &BoxedFilter<(Response,)>, method: &str, path: &str, headers: Headers<'_>) -> Answer {
     let mut request = warp::test::request().method(method).path(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -1148,7 +1151,7 @@ async fn cors_allows_the_configured_origin_only() {
 #[tokio::test]
 async fn a_refused_cors_request_gets_a_json_error() {
     let cors = routes_with(&cors_options());
-    let cases: [(&str, &str, &[(&str, &str)], &str); 3] = [
+    let cases: [(&str, &str, Headers, &str); 3] = [
         (
             "OPTIONS",
             "/api/search?q=x",
