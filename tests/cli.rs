@@ -438,6 +438,21 @@ fn an_unknown_option_after_the_query_is_an_error() {
 }
 
 #[test]
+fn serve_on_an_address_in_use_says_to_choose_another() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = taken.local_addr().expect("its address").to_string();
+    let out = on_index("serve", &["--addr", &addr]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(
+        out.stderr.lines().last(),
+        Some(
+            format!("xinwen: {addr} is already in use (another server?): choose another address with --addr").as_str()
+        ),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn a_closed_stdout_pipe_ends_quietly() {
     let mut child = xinwen(&["search", "--index", path(&INDEX.dir), "--json", "--limit", "100", "的"])
         .stdout(Stdio::piped())

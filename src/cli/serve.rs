@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use anyhow::Context;
+
 use super::{IndexLocation, Outcome};
 use crate::config::{DEFAULT_ADDR, DEFAULT_INDEX_DIR, DEFAULT_SOURCES};
 use crate::indexer::{self, IndexOptions, Silent};
@@ -36,7 +38,13 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
             .ok()
             .filter(|t| !t.trim().is_empty()),
     };
-    runtime.block_on(server::serve(shared, args.addr, options))?;
+    let addr = args.addr;
+    if let Err(e) = runtime.block_on(server::serve(shared, addr, options)) {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::bail!("{addr} is already in use (another server?): choose another address with --addr");
+        }
+        return Err(e).with_context(|| format!("cannot serve on {addr}"));
+    }
     Ok(Outcome::Success)
 }
 
