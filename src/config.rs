@@ -1,5 +1,7 @@
 //! Defaults and limits, in one place so the README, the CLI and the server agree.
 
+use std::time::Duration;
+
 /// The default index location, relative to the working directory.
 pub const DEFAULT_INDEX_DIR: &str = "index";
 
@@ -36,3 +38,14 @@ pub const TITLE_BOOST: f32 = 3.0;
 
 /// Score multiplier of a match in the tags, relative to the body.
 pub const TAGS_BOOST: f32 = 1.5;
+
+/// How long `xinwen serve` waits for a whole request header: from connecting, or from the
+/// first byte of a later request on a kept-alive connection.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long `xinwen serve` keeps a connection open with no request after an answer.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Connections `xinwen serve` keeps open at once; at the cap, the one whose client has
+/// stalled longest is closed for a newcomer.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;

@@ -1241,6 +1241,11 @@ const SHUTDOWN: Duration = Duration::from_secs(5);
 struct Server {
     child: Child,
     log: PathBuf,
+    port: u16,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+    // Holds the log; kept until the server is gone.
+    _work: TempDir,
 }
 
 impl Server {
@@ -1335,8 +1340,9 @@ fn stream_request(agent: &ureq::Agent, url: &str) -> Outcome {
     }
 }
 
-#[test]
-fn the_real_binary_serves_and_stops_cleanly_on_sigterm_finishing_requests_in_flight() {
+/// Starts `xinwen serve` over the fixture index on a free port, with `args` added, and
+/// waits for its first answer.
+fn start_server(args: &[&str]) -> Server {
     let work = tempfile::tempdir().expect("create a temporary directory");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -1346,29 +1352,43 @@ fn the_real_binary_serves_and_stops_cleanly_on_sigterm_finishing_requests_in_fli
         .arg("--index")
         .arg(&FIXTURE.dir)
         .args(["--addr", &format!("127.0.0.1:{port}")])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("create the server log"))
         .spawn()
         .expect("start xinwen serve");
-    let mut server = Server { child, log };
+    let mut server = Server {
+        child,
+        log,
+        port,
+        base,
+        _work: work,
+    };
     let agent = agent();
-
     let started = Instant::now();
     loop {
         if let Ok(Some(status)) = server.child.try_wait() {
             panic!("xinwen serve exited ({status}):\n{}", server.log());
         }
-        if agent.get(format!("{base}/healthz")).call().is_ok() {
-            break;
+        if agent.get(format!("{}/healthz", server.base)).call().is_ok() {
+            return server;
         }
         assert!(
             started.elapsed() < STARTUP,
-            "no answer on {base} after {STARTUP:?}:\n{}",
+            "no answer on {} after {STARTUP:?}:\n{}",
+            server.base,
             server.log()
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn the_real_binary_serves_and_stops_cleanly_on_sigterm_finishing_requests_in_flight() {
+    let mut server = start_server(&[]);
+    let (port, base) = (server.port, server.base.clone());
+    let agent = agent();
 
     let (status, content_type, health) = call(&agent, &format!("{base}/healthz"));
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
@@ -1504,5 +1524,191 @@ fn the_real_binary_serves_and_stops_cleanly_on_sigterm_finishing_requests_in_fli
     eprintln!(
         "sigterm: {answered} answered ({in_flight} in flight at TERM), not served after TERM: {not_served:?}, \
          exit in {stopped_after:?}"
+    );
+}
+
+// ---------------------------------------------------------------- stalled clients (issue 14)
+
+/// A raw connection to the real server, for clients no HTTP library would imitate.
+fn connect(server: &Server) -> TcpStream {
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("set a read timeout");
+    stream
+}
+
+/// One HTTP/1.1 answer read from `stream`: status, headers (names lowercased) and the body
+/// its Content-Length announces — none at all after a HEAD request.
+fn read_answer(stream: &mut TcpStream, head: bool) -> (u16, Vec<(String, String)>, String) {
+    let mut header = Vec::new();
+    let mut byte = [0u8; 1];
+    while !header.ends_with(b"\r\n\r\n") {
+        let n = io::Read::read(stream, &mut byte).expect("read an answer");
+        assert_eq!(
+            n,
+            1,
+            "the connection closed inside an answer: {:?}",
+            String::from_utf8_lossy(&header)
+        );
+        header.push(byte[0]);
+    }
+    let header = String::from_utf8(header).expect("a UTF-8 header");
+    let mut lines = header.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .map_or(0, |(_, v)| v.parse().expect("a Content-Length"));
+    let mut body = vec![0u8; if head { 0 } else { length }];
+    io::Read::read_exact(stream, &mut body).expect("read the body");
+    (status, headers, String::from_utf8(body).expect("a UTF-8 body"))
+}
+
+/// Whether the server has closed `stream` (end of file or reset), without waiting.
+fn closed_by_server(stream: &mut TcpStream) -> bool {
+    stream.set_nonblocking(true).expect("non-blocking");
+    let mut byte = [0u8; 1];
+    let closed = match io::Read::read(stream, &mut byte) {
+        Ok(0) => true,
+        Ok(_) => panic!("the server sent bytes to a client that never finished its request"),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+        Err(e) if e.kind() == io::ErrorKind::ConnectionReset => true,
+        Err(e) => panic!("reading a stalled connection: {e}"),
+    };
+    stream.set_nonblocking(false).expect("blocking");
+    closed
+}
+
+/// Waits until the server closes each of `streams` (for at most `limit`); returns how
+/// long after its `since` each one was seen closed.
+fn closing_times(streams: &mut [(TcpStream, Instant)], limit: Duration) -> Vec<Duration> {
+    let started = Instant::now();
+    let mut times: Vec<Option<Duration>> = vec![None; streams.len()];
+    while times.iter().any(Option::is_none) {
+        assert!(
+            started.elapsed() < limit,
+            "{} connections still open after {limit:?}",
+            times.iter().filter(|t| t.is_none()).count()
+        );
+        for ((stream, since), time) in streams.iter_mut().zip(&mut times) {
+            if time.is_none() && closed_by_server(stream) {
+                *time = Some(since.elapsed());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    times.into_iter().flatten().collect()
+}
+
+/// The sockets a process holds open: its listener, its connections and the runtime's own.
+fn open_sockets(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("list the server's descriptors")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+/// How much later than its deadline a connection may be seen closed: the machine is shared.
+const CLOSE_MARGIN: Duration = Duration::from_secs(20);
+
+#[test]
+fn issue_14_stalled_clients_are_shed_at_the_cap_and_closed_after_the_header_timeout() {
+    const CAP: usize = 32;
+    const STALLED: usize = 100;
+    const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+    let server = start_server(&[
+        "--max-connections",
+        "32",
+        "--header-timeout",
+        "5",
+        "--idle-timeout",
+        "600",
+    ]);
+    let idle_sockets = open_sockets(server.child.id());
+    // Slowloris: a hundred clients that never finish their request header.
+    let mut stalled: Vec<(TcpStream, Instant)> = (0..STALLED)
+        .map(|_| {
+            let mut stream = connect(&server);
+            let sent = Instant::now();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1")
+                .expect("send half a header");
+            (stream, sent)
+        })
+        .collect();
+    // A live client still gets in, at once: the connection stalled longest makes room.
+    let (status, _, health) = call(&agent(), &format!("{}/healthz", server.base));
+    assert_eq!(
+        (status, health),
+        (
+            200,
+            json!({"status": "ok", "articles": GOOD_ARTICLES, "generation": FIXTURE.generation})
+        )
+    );
+    let sockets = open_sockets(server.child.id());
+    assert!(
+        sockets <= idle_sockets + CAP,
+        "{sockets} sockets open, {idle_sockets} before any client: at most {CAP} connections"
+    );
+    let times = closing_times(&mut stalled, HEADER_TIMEOUT + CLOSE_MARGIN);
+    // Those that were not shed are closed by the header timeout, never before it; the
+    // newest were never shed (the oldest stalled went first).
+    for (i, time) in times.iter().enumerate().skip(STALLED - 10) {
+        assert!(*time >= HEADER_TIMEOUT, "connection {i} closed after {time:?}");
+    }
+    let shed = times.iter().filter(|t| **t < HEADER_TIMEOUT).count();
+    assert!(
+        shed >= STALLED + 1 - CAP,
+        "{shed} connections shed: at least {} must have been",
+        STALLED + 1 - CAP
+    );
+}
+
+#[test]
+fn issue_14_an_idle_connection_closes_after_the_idle_timeout_not_the_header_timeout() {
+    const HEADER_TIMEOUT: Duration = Duration::from_secs(1);
+    const IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+    let server = start_server(&["--header-timeout", "1", "--idle-timeout", "3"]);
+    let health = json!({"status": "ok", "articles": GOOD_ARTICLES, "generation": FIXTURE.generation});
+    let mut kept = connect(&server);
+    let request = |method: &str| format!("{method} /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    kept.write_all(request("GET").as_bytes()).expect("send GET");
+    let (status, _, body) = read_answer(&mut kept, false);
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).expect("JSON")),
+        (200, health.clone())
+    );
+    // Kept alive past the header timeout: idle is not stalled.
+    std::thread::sleep(HEADER_TIMEOUT * 2);
+    kept.write_all(request("GET").as_bytes()).expect("send GET again");
+    let (status, _, body) = read_answer(&mut kept, false);
+    assert_eq!(
+        (status, serde_json::from_str::<Value>(&body).expect("JSON")),
+        (200, health)
+    );
+    let answered = Instant::now();
+    // A client that connects and sends nothing has the header timeout.
+    let silent = connect(&server);
+    let mut streams = [(kept, answered), (silent, Instant::now())];
+    let times = closing_times(&mut streams, IDLE_TIMEOUT + CLOSE_MARGIN);
+    assert!(
+        times[0] >= IDLE_TIMEOUT,
+        "the idle connection closed after {:?}",
+        times[0]
+    );
+    assert!(
+        times[1] >= HEADER_TIMEOUT,
+        "the silent connection closed after {:?}",
+        times[1]
     );
 }

@@ -3,13 +3,17 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 
 use super::{IndexLocation, Outcome};
-use crate::config::{DEFAULT_ADDR, DEFAULT_INDEX_DIR, DEFAULT_SOURCES};
+use crate::config::{
+    DEFAULT_ADDR, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_INDEX_DIR, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_SOURCES,
+};
 use crate::indexer::{self, IndexOptions, Silent};
-use crate::server::{self, ServerOptions, Shared};
+use crate::server::{self, ConnectionLimits, ServerOptions, Shared};
 use crate::store::IndexDir;
 
 /// Arguments of `xinwen serve`.
@@ -23,6 +27,39 @@ pub struct ServeArgs {
     /// Allow a web site at this origin to call the API (CORS); repeatable.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     cors_origins: Vec<String>,
+    /// Seconds a client may take to send a whole request header; then its connection closes.
+    #[arg(long, value_name = "SECS", value_parser = seconds, default_value_t = Seconds(DEFAULT_HEADER_TIMEOUT))]
+    header_timeout: Seconds,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, value_name = "SECS", value_parser = seconds, default_value_t = Seconds(DEFAULT_IDLE_TIMEOUT))]
+    idle_timeout: Seconds,
+    /// Connections open at once; at the cap, the one stalled longest is closed for a newcomer.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000),
+          default_value_t = DEFAULT_MAX_CONNECTIONS as u32)]
+    max_connections: u32,
+}
+
+/// The longest timeout accepted, in seconds (a day).
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// A timeout given in seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Seconds(Duration);
+
+impl std::fmt::Display for Seconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0.as_secs_f64())
+    }
+}
+
+/// A timeout in seconds, decimals allowed (`0.5`).
+fn seconds(text: &str) -> Result<Seconds, String> {
+    match text.trim().parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= MAX_TIMEOUT_SECS => Ok(Seconds(Duration::from_secs_f64(s))),
+        _ => Err(format!(
+            "give seconds above 0 and at most {MAX_TIMEOUT_SECS}, like 10 or 0.5"
+        )),
+    }
 }
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
@@ -37,6 +74,11 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         admin_token: std::env::var("XINWEN_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty()),
+        limits: ConnectionLimits {
+            header_timeout: args.header_timeout.0,
+            idle_timeout: args.idle_timeout.0,
+            max_connections: args.max_connections as usize,
+        },
     };
     let addr = args.addr;
     if let Err(e) = runtime.block_on(server::serve(shared, addr, options)) {

@@ -7,9 +7,12 @@
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token.
+//!
+//! Connections (timeouts, the cap) are handled by [`connections`].
 
 pub mod admin;
 pub mod api;
+pub mod connections;
 pub mod error;
 pub mod state;
 
@@ -22,6 +25,7 @@ use warp::filters::BoxedFilter;
 use warp::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
 use warp::reply::{Reply, Response};
 
+pub use connections::ConnectionLimits;
 use error::{ApiError, recover};
 pub use state::Shared;
 
@@ -38,6 +42,8 @@ pub struct ServerOptions {
     pub cors_origins: Vec<String>,
     /// The token that enables ingestion (`XINWEN_ADMIN_TOKEN`); none disables it.
     pub admin_token: Option<String>,
+    /// Timeouts for stalled clients and the connection cap.
+    pub limits: ConnectionLimits,
 }
 
 /// Turns an endpoint's result into a reply: the JSON, or the JSON error. The value is
@@ -196,11 +202,7 @@ pub async fn serve(shared: Arc<Shared>, addr: SocketAddr, options: ServerOptions
     eprintln!("xinwen: serving http://{bound}/ (Ctrl-C to stop)");
     tokio::spawn(Arc::clone(&shared).watch());
     let routes = routes(shared, &options);
-    warp::serve(routes)
-        .incoming(listener)
-        .graceful(shutdown_signal())
-        .run()
-        .await;
+    connections::run(listener, routes, options.limits, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
