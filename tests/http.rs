@@ -1216,6 +1216,47 @@ async fn every_response_tells_browsers_not_to_sniff_the_content_type() {
     assert_eq!(statuses, BTreeSet::from([200, 400, 403, 404, 405]));
 }
 
+// ---------------------------------------------------------------- HEAD (issue 14)
+
+#[tokio::test]
+async fn issue_14_head_on_a_get_route_answers_as_get_would_without_the_body() {
+    let suggest = with_query("/api/suggest", &[("q", "上")]);
+    let paths = [
+        "/",
+        "/healthz",
+        "/api/stats",
+        suggest.as_str(),
+        "/api/articles/sh-close",
+        "/api/articles/sh-close/related",
+        "/api/articles/no-such-id",
+        "/api/search?q=x&per_page=0",
+        "/healthz?x=1",
+    ];
+    for path in paths {
+        let get = get(path).await;
+        let head = send("HEAD", path).await;
+        assert_eq!((head.status, head.text.as_str()), (get.status, ""), "{head:?}");
+        let length = get.text.len().to_string();
+        assert_eq!(head.header("content-length"), Some(length.as_str()), "{head:?}");
+        let mut expected = get.headers.clone();
+        expected.insert("content-length", length.parse().expect("a header value"));
+        assert_eq!(head.headers, expected, "{head:?}");
+    }
+    // A search's body holds its timing, so only its length is known to be non-zero.
+    let head = send("HEAD", &with_query("/api/search", &[("q", "上海")])).await;
+    assert_eq!(
+        (head.status, head.content_type(), head.text.as_str()),
+        (StatusCode::OK, "application/json", "")
+    );
+    assert!(head.header("content-length").is_some_and(|n| n != "0"), "{head:?}");
+    // HEAD is GET's: where GET is not accepted, neither is HEAD.
+    let refused = send("HEAD", "/api/articles").await;
+    assert_eq!(
+        (refused.status, refused.text.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "")
+    );
+}
+
 // ---------------------------------------------------------------- the page
 
 #[tokio::test]
@@ -1710,5 +1751,28 @@ fn issue_14_an_idle_connection_closes_after_the_idle_timeout_not_the_header_time
         times[1] >= HEADER_TIMEOUT,
         "the silent connection closed after {:?}",
         times[1]
+    );
+}
+
+#[test]
+fn issue_14_head_on_the_wire_has_the_get_headers_and_sends_no_body() {
+    let server = start_server(&[]);
+    let mut stream = connect(&server);
+    let request = |method: &str| format!("{method} /api/articles/sh-close HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    stream.write_all(request("HEAD").as_bytes()).expect("send HEAD");
+    let (status, head_headers, body) = read_answer(&mut stream, true);
+    assert_eq!((status, body.as_str()), (200, ""));
+    // GET on the same connection: had HEAD sent a body, this answer would be garbled.
+    stream.write_all(request("GET").as_bytes()).expect("send GET");
+    let (status, get_headers, body) = read_answer(&mut stream, false);
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).expect("JSON")["id"], "sh-close");
+    let without_date = |headers: &[(String, String)]| -> Vec<(String, String)> {
+        headers.iter().filter(|(k, _)| k != "date").cloned().collect()
+    };
+    assert_eq!(without_date(&head_headers), without_date(&get_headers));
+    assert!(
+        get_headers.contains(&("content-length".into(), body.len().to_string())),
+        "{get_headers:?}"
     );
 }

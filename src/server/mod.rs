@@ -8,7 +8,8 @@
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token.
 //!
-//! Connections (timeouts, the cap) are handled by [`connections`].
+//! Every GET route answers HEAD as well. Connections (timeouts, the cap) are handled by
+//! [`connections`].
 
 pub mod admin;
 pub mod api;
@@ -22,7 +23,10 @@ use std::sync::Arc;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS};
+use warp::http::Method;
+use warp::http::header::{
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS,
+};
 use warp::reply::{Reply, Response};
 
 pub use connections::ConnectionLimits;
@@ -55,6 +59,22 @@ fn reply<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
     }
 }
 
+/// GET, and HEAD answered as GET is (see [`without_body`]).
+fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
+}
+
+/// The answer to a HEAD request: the GET answer's status and headers, with the length of
+/// the body it would have sent, and no body.
+fn without_body(mut response: Response) -> Response {
+    use hyper::body::Body as _;
+    if let Some(length) = response.body().size_hint().exact() {
+        response.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    *response.body_mut() = Default::default();
+    response
+}
+
 fn with_shared(shared: Arc<Shared>) -> impl Filter<Extract = (Arc<Shared>,), Error = Infallible> + Clone {
     warp::any().map(move || Arc::clone(&shared))
 }
@@ -66,7 +86,7 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
 
 /// Every route, with JSON errors; what tests drive with `warp::test`.
 pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Response,)> {
-    let page = warp::path::end().and(warp::get()).map(|| {
+    let page = warp::path::end().and(get_or_head()).map(|| {
         let mut response = warp::reply::html(PAGE).into_response();
         let headers = response.headers_mut();
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -79,30 +99,30 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         response
     });
     let search = warp::path!("api" / "search")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .and(raw_query())
         .then(|shared, raw| async move { reply(api::search(shared, raw).await) });
     let suggest = warp::path!("api" / "suggest")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .and(raw_query())
         .then(|shared, raw| async move { reply(api::suggest(shared, raw).await) });
     let article = warp::path!("api" / "articles" / String)
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::article(shared, id).await) });
     let related = warp::path!("api" / "articles" / String / "related")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::related(shared, id).await) });
     let stats = warp::path!("api" / "stats")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .and(raw_query())
         .then(|shared, raw| async move { reply(api::stats(shared, raw).await) });
     let health = warp::path!("healthz")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_shared(shared.clone()))
         .and(raw_query())
         .then(|shared, raw| async move { reply(api::health(shared, raw).await) });
@@ -156,7 +176,7 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         Some(cors) => routes.with(cors).map(Reply::into_response).boxed(),
         None => routes,
     };
-    routes
+    let routes = routes
         .recover(recover)
         .unify()
         .map(|mut response: Response| {
@@ -176,7 +196,16 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
                 "request"
             );
         }))
-        .map(Reply::into_response)
+        .map(Reply::into_response);
+    warp::method()
+        .and(routes)
+        .map(|method: Method, response: Response| {
+            if method == Method::HEAD {
+                without_body(response)
+            } else {
+                response
+            }
+        })
         .boxed()
 }
 
