@@ -939,3 +939,95 @@ fn stats_count_every_article_and_the_date_range() {
     assert_eq!(stats.oldest.as_deref(), Some("2021-02-26T15:00:00+08:00"));
     assert_eq!(stats.newest.as_deref(), Some("2025-09-15T10:10:00+08:00"));
 }
+
+// ---------------------------------------------------------------- terminal safety (issue 14)
+
+/// An index of one article whose every text field holds terminal control sequences, written
+/// through the library: ingestion strips them now, but older indexes still hold them.
+fn index_with_controls() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("create a temporary directory");
+    let dir = tmp.path().join("index");
+    let article = xinwen::post::Article {
+        id: "esc-test".into(),
+        url: Some("http://news.example.com/a\x1b]8;;http://evil.example/\x1b\\".into()),
+        title: "控制字符标题\x1b]0;pwned\x07".into(),
+        body: "控制字符正文\x1b[2J清屏。\n第二段\t制表\r回车\u{9b}2J。".into(),
+        date: None,
+        tags: vec!["标签\x1b[31m".into()],
+        categories: vec!["keji\u{7f}".into()],
+        source: Some("来源\x07".into()),
+    };
+    let mut job = xinwen::indexer::Job::begin(
+        &xinwen::store::IndexDir::new(&dir),
+        &xinwen::indexer::IndexOptions::default(),
+    )
+    .expect("begin a job");
+    job.upsert(&article).expect("upsert the article");
+    job.finish(&xinwen::indexer::Silent).expect("commit");
+    (tmp, dir)
+}
+
+/// The real binary's stdout for `args` (run with NO_COLOR), after checking it exits 0.
+fn xinwen_stdout(args: &[&str], index: &std::path::Path) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(args)
+        .arg("--index")
+        .arg(index)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run xinwen");
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// No control character but line breaks (and, in a body, tabs) reaches the terminal.
+fn assert_no_raw_controls(text: &str, allowed: &[char]) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && !allowed.contains(c))
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in {text:?}");
+}
+
+#[test]
+fn issue_14_search_and_get_show_control_characters_instead_of_printing_them() {
+    let (_tmp, index) = index_with_controls();
+    // A snippet is one line: the carriage return ends a paragraph there.
+    let found = xinwen_stdout(&["search", "控制字符"], &index);
+    let found: Vec<&str> = found.lines().map(|l| l.split(" (").next().unwrap_or(l)).collect();
+    assert_eq!(
+        found,
+        [
+            " 1. **控制字符**标题\\u{1b}]0;pwned\\u{7}",
+            "    tags: 标签\\u{1b}[31m · id: esc-test",
+            "    **控制字符**正文\\u{1b}[2J清屏。第二段\\u{9}制表回车\\u{9b}2J。",
+            "    http://news.example.com/a\\u{1b}]8;;http://evil.example/\\u{1b}\\",
+            "",
+            "1–1 of 1 results",
+        ]
+    );
+    assert_eq!(
+        xinwen_stdout(&["get", "esc-test"], &index),
+        "控制字符标题\\u{1b}]0;pwned\\u{7}\n\
+         tags:       标签\\u{1b}[31m\n\
+         categories: keji\\u{7f}\n\
+         source:     来源\\u{7}\n\
+         url:        http://news.example.com/a\\u{1b}]8;;http://evil.example/\\u{1b}\\\n\
+         id:         esc-test\n\
+         \n\
+         控制字符正文\\u{1b}[2J清屏。\n第二段\t制表\\u{d}回车\\u{9b}2J。\n"
+    );
+    // JSON escapes every control character, and still carries the text as stored.
+    let json = xinwen_stdout(&["search", "--json", "控制字符"], &index);
+    assert_no_raw_controls(&json, &['\n']);
+    let found: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(found["hits"][0]["title"], "控制字符标题\x1b]0;pwned\x07");
+    let json = xinwen_stdout(&["get", "--json", "esc-test"], &index);
+    assert_no_raw_controls(&json, &['\n']);
+    let article: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(
+        article["body"],
+        "控制字符正文\x1b[2J清屏。\n第二段\t制表\r回车\u{9b}2J。"
+    );
+    assert_eq!(article["categories"][0], "keji\u{7f}");
+}

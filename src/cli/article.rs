@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use super::terminal::{BODY_KEEPS, shown, write_json};
 use super::{IndexLocation, Outcome};
 use crate::indexer;
 use crate::post::format_date;
@@ -49,27 +50,28 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let a = engine.get(&args.id)?;
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&a.to_json())?)?;
+        write_json(&mut out, &a.to_json())?;
         return Ok(Outcome::Success);
     }
-    writeln!(out, "{}", a.title)?;
+    let line = |text: &str| shown(text, &[]).into_owned();
+    writeln!(out, "{}", line(&a.title))?;
     if let Some(date) = a.date {
         writeln!(out, "date:       {}", format_date(date))?;
     }
     if !a.tags.is_empty() {
-        writeln!(out, "tags:       {}", a.tags.join(", "))?;
+        writeln!(out, "tags:       {}", line(&a.tags.join(", ")))?;
     }
     if !a.categories.is_empty() {
-        writeln!(out, "categories: {}", a.categories.join(", "))?;
+        writeln!(out, "categories: {}", line(&a.categories.join(", ")))?;
     }
     if let Some(source) = &a.source {
-        writeln!(out, "source:     {source}")?;
+        writeln!(out, "source:     {}", line(source))?;
     }
     if let Some(url) = &a.url {
-        writeln!(out, "url:        {url}")?;
+        writeln!(out, "url:        {}", line(url))?;
     }
-    writeln!(out, "id:         {}\n", a.id)?;
-    writeln!(out, "{}", a.body)?;
+    writeln!(out, "id:         {}\n", line(&a.id))?;
+    writeln!(out, "{}", shown(&a.body, BODY_KEEPS))?;
     Ok(Outcome::Success)
 }
 
@@ -78,7 +80,7 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
     let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
     let stats = engine.stats()?;
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
+        write_json(&mut out, &stats)?;
         return Ok(Outcome::Success);
     }
     writeln!(out, "articles:    {}", stats.articles)?;

@@ -5,6 +5,7 @@ mod article;
 mod index;
 mod search;
 mod serve;
+mod terminal;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use super::terminal::{render, shown, write_json};
 use super::{IndexLocation, Outcome, use_color};
 use crate::config::DEFAULT_LIMIT;
 use crate::search::{Engine, Filters, Hit, SearchRequest, SearchResponse, Sort, parse_date_filter};
@@ -77,7 +78,7 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
     let response = engine.search(&request)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&response)?)?;
+        write_json(&mut out, &response)?;
     } else {
         print_text(&mut out, &response, args.offset)?;
     }
@@ -137,28 +138,30 @@ fn print_text(out: &mut impl Write, response: &SearchResponse, offset: usize) ->
 
 fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std::io::Result<()> {
     // A mark's reset also ends the title's bold: open it again after each mark.
-    let title = hit
-        .title_parts
-        .render(style.mark.0, &format!("{}{}", style.mark.1, style.title.0));
+    let title = render(
+        &hit.title_parts,
+        style.mark.0,
+        &format!("{}{}", style.mark.1, style.title.0),
+    );
     writeln!(out, "{rank:>2}. {}{title}{}", style.title.0, style.title.1)?;
     let mut meta = Vec::new();
     if let Some(date) = &hit.date {
         meta.push(date.get(..10).unwrap_or(date).to_string());
     }
     if !hit.tags.is_empty() {
-        meta.push(format!("tags: {}", hit.tags.join(", ")));
+        meta.push(format!("tags: {}", shown(&hit.tags.join(", "), &[])));
     }
     if let Some(copies) = hit.copies.filter(|&n| n > 1) {
         meta.push(format!("{copies} copies"));
     }
-    meta.push(format!("id: {}", hit.id));
+    meta.push(format!("id: {}", shown(&hit.id, &[])));
     writeln!(out, "    {}{}{}", style.dim.0, meta.join(" · "), style.dim.1)?;
-    let snippet = hit.snippet_parts.render(style.mark.0, style.mark.1);
+    let snippet = render(&hit.snippet_parts, style.mark.0, style.mark.1);
     if !snippet.is_empty() {
         writeln!(out, "    {snippet}")?;
     }
     if let Some(url) = &hit.url {
-        writeln!(out, "    {}{url}{}", style.dim.0, style.dim.1)?;
+        writeln!(out, "    {}{}{}", style.dim.0, shown(url, &[]), style.dim.1)?;
     }
     writeln!(out)
 }
