@@ -1272,6 +1272,18 @@ async fn the_page_is_chinese_html_with_a_content_security_policy() {
     assert_eq!(page.header("cache-control"), Some("no-cache"));
 }
 
+#[tokio::test]
+async fn issue_14_the_page_may_not_be_framed_by_another_site() {
+    let page = get("/").await;
+    assert_eq!(
+        page.header("content-security-policy"),
+        Some(
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             frame-ancestors 'none'"
+        )
+    );
+}
+
 // ---------------------------------------------------------------- the real binary
 
 /// How long the server may take to answer its first request, or to stop.
