@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use ureq::Agent;
-use xinwen::indexer::{self, IndexOptions, Silent};
+use xinwen::indexer::{self, IndexOptions, Job, Silent};
+use xinwen::post::Article;
 use xinwen::store::IndexDir;
 
 /// How long any one thing may take to show up in the page.
@@ -325,13 +326,17 @@ fn start_server(agent: &Agent, work: &Path) -> (Killed, String) {
     let report =
         indexer::run(&IndexDir::new(&dir), &paths, &IndexOptions::default(), &Silent).expect("index the fixtures");
     assert_eq!(report.rejected, 0, "the good fixtures index cleanly");
+    serve(agent, &dir, &work.join("server.log"))
+}
+
+/// Starts `xinwen serve` over the index at `dir` on a free port, logging to `log_path`.
+fn serve(agent: &Agent, dir: &Path, log_path: &Path) -> (Killed, String) {
     let port = free_port();
-    let log_path = work.join("server.log");
-    let log = fs::File::create(&log_path).expect("create the server log");
+    let log = fs::File::create(log_path).expect("create the server log");
     let child = Command::new(env!("CARGO_BIN_EXE_xinwen"))
         .arg("serve")
         .arg("--index")
-        .arg(&dir)
+        .arg(dir)
         .args(["--addr", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(log)
@@ -341,13 +346,57 @@ fn start_server(agent: &Agent, work: &Path) -> (Killed, String) {
     let base = format!("http://127.0.0.1:{port}");
     wait_until("GET /healthz to answer", TIMEOUT, || {
         if let Ok(Some(status)) = server.0.try_wait() {
-            let log = fs::read_to_string(&log_path).unwrap_or_default();
+            let log = fs::read_to_string(log_path).unwrap_or_default();
             panic!("xinwen serve exited ({status}):\n{log}");
         }
         let response = agent.get(format!("{base}/healthz")).call().ok()?;
         response.status().is_success().then_some(())
     });
     (server, base)
+}
+
+/// An article for [`names_from_data_are_not_object_properties`].
+fn article(id: &str, title: &str, categories: &[&str], tags: &[&str]) -> Article {
+    Article {
+        id: id.into(),
+        url: None,
+        title: title.into(),
+        body: format!("{title}的正文。"),
+        date: None,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        categories: categories.iter().map(|c| c.to_string()).collect(),
+        source: None,
+    }
+}
+
+/// Issue 14: categories and tags named like the properties every JavaScript object has
+/// (`constructor`, `toString`, `__proto__`) are shown as written, in an index of their own.
+fn names_from_data_are_not_object_properties(browser: &Browser, agent: &Agent, work: &Path) {
+    let dir = work.join("proto-index");
+    let mut job = Job::begin(&IndexDir::new(&dir), &IndexOptions::default()).expect("begin a job");
+    for a in [
+        article("proto-a", "原型测试甲", &["constructor"], &["constructor", "__proto__"]),
+        article("proto-b", "原型测试乙", &["toString", "caijing"], &["hasOwnProperty"]),
+    ] {
+        job.upsert(&a).expect("upsert");
+    }
+    job.finish(&Silent).expect("commit");
+    let (_server, base) = serve(agent, &dir, &work.join("proto-server.log"));
+    browser.goto(&format!("{base}/?q=%E5%8E%9F%E5%9E%8B%E6%B5%8B%E8%AF%95"));
+    browser.wait_for_id_set(&["proto-a", "proto-b"]);
+    assert_eq!(browser.text(".hit[data-id=proto-a] .meta span"), "constructor");
+    assert_eq!(browser.text(".hit[data-id=proto-b] .meta span"), "toString · 财经");
+    let mut categories = browser.texts("#facet-category .name");
+    categories.sort();
+    assert_eq!(categories, ["constructor", "toString", "财经"]);
+    let mut tags = browser.texts("#facet-tag .name");
+    tags.sort();
+    assert_eq!(tags, ["__proto__", "constructor", "hasOwnProperty"]);
+    // A filter no article has is still listed (with 0), so it can be taken off again.
+    browser.goto(&format!("{base}/?q=%E5%8E%9F%E5%9E%8B%E6%B5%8B%E8%AF%95&tag=valueOf"));
+    browser.wait_for_text(".message.empty h2", "没有找到");
+    assert_eq!(browser.texts("#facet-tag button[aria-pressed=true] .name"), ["valueOf"]);
+    assert_eq!(browser.texts("#facet-tag button[aria-pressed=true] .n"), ["0"]);
 }
 
 /// Starts chromedriver on a free port and waits until it is ready.
@@ -602,6 +651,8 @@ fn search_page_in_a_real_browser() {
         "no horizontal scroll with filters open"
     );
     browser.screenshot(&shots.join("phone-filters.png"));
+
+    names_from_data_are_not_object_properties(&browser, &agent, work.path());
 
     eprintln!("browser test took {:.1} s", started.elapsed().as_secs_f64());
 }
