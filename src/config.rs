@@ -49,3 +49,7 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Connections `xinwen serve` keeps open at once; at the cap, the one whose client has
 /// stalled longest is closed for a newcomer.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// The most words one query searches for once its texts are segmented (`中国中国` is two):
+/// a search's work grows with them, spaces or not. Real headlines have up to about 55.
+pub const MAX_QUERY_WORDS: usize = 64;

@@ -101,6 +101,15 @@ pub enum QueryError {
     /// Nothing to search for: no words and no filters.
     #[error("empty query: give at least one word to search for, or a filter")]
     Empty,
+    /// The query's texts segment into more words than the limit (typed with or without
+    /// spaces).
+    #[error("query too complex: {count} words once segmented, at most {max}")]
+    TooManyWords {
+        /// Words after segmentation.
+        count: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A date bound that is not a date.
     #[error("invalid {name} date {value:?}: use YYYY-MM-DD or RFC 3339")]
     InvalidDate {
@@ -132,7 +141,7 @@ impl QueryError {
     pub fn code(&self) -> &'static str {
         match self {
             QueryError::TooLong { .. } => "query_too_long",
-            QueryError::TooComplex { .. } => "query_too_complex",
+            QueryError::TooComplex { .. } | QueryError::TooManyWords { .. } => "query_too_complex",
             QueryError::Empty => "empty_query",
             QueryError::InvalidDate { .. } => "invalid_date",
             QueryError::EmptyDateRange { .. } => "empty_date_range",

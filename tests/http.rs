@@ -799,7 +799,7 @@ async fn from_and_to_are_whole_beijing_days() {
 
 /// Each kind of bad request, one a line: `METHOD PATH | STATUS CODE | MESSAGE`. Non-ASCII in
 /// a path is percent-encoded before it is sent; `{q501}` stands for 501 characters, `{q33}`
-/// for 33 words, `{8k}` for 8,191 letters (a query string one byte over 8 KiB).
+/// for 33 words, `{glued250}` for 中国 250 times without a space, `{8k}` for 8,191 letters (a query string one byte over 8 KiB).
 const BAD_REQUESTS: &str = r#"
 GET /api/search?q=上海&per_page=0 | 400 invalid_per_page | `per_page` must be a whole number from 1 to 100, not "0"
 GET /api/search?q=上海&per_page=101 | 400 invalid_per_page | `per_page` must be a whole number from 1 to 100, not "101"
@@ -832,6 +832,7 @@ GET /api/search?q=上海&sort=date&sort=date | 400 duplicate_parameter | `sort` 
 GET /api/search?q=上海&from=2024-01-01&from=2024-01-02 | 400 duplicate_parameter | `from` given more than once
 GET /api/search?q={q501} | 400 query_too_long | query too long: 501 characters, at most 500
 GET /api/search?q={q33} | 400 query_too_complex | query too complex: 33 terms, at most 32
+GET /api/search?q={glued250} | 400 query_too_complex | query too complex: 250 words once segmented, at most 64
 GET /api/search | 400 empty_query | empty query: give at least one word to search for, or a filter
 GET /api/search?q= | 400 empty_query | empty query: give at least one word to search for, or a filter
 GET /api/search?q=+++ | 400 empty_query | empty query: give at least one word to search for, or a filter
@@ -881,6 +882,7 @@ fn request_path(written: &str) -> String {
     let filled = written
         .replace("{q501}", &"股".repeat(501))
         .replace("{q33}", &vec!["词"; 33].join("+"))
+        .replace("{glued250}", &"中国".repeat(250))
         .replace("{8k}", &"a".repeat(8 * 1024 - 1));
     let mut path = String::with_capacity(filled.len() * 3);
     for c in filled.chars() {

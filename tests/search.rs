@@ -942,12 +942,24 @@ fn stats_count_every_article_and_the_date_range() {
 
 // ---------------------------------------------------------------- terminal safety (issue 14)
 
+/// An index of `article` alone, written through the library (`indexer::Job`).
+fn index_of(article: &xinwen::post::Article) -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("create a temporary directory");
+    let dir = tmp.path().join("index");
+    let mut job = xinwen::indexer::Job::begin(
+        &xinwen::store::IndexDir::new(&dir),
+        &xinwen::indexer::IndexOptions::default(),
+    )
+    .expect("begin a job");
+    job.upsert(article).expect("upsert the article");
+    job.finish(&xinwen::indexer::Silent).expect("commit");
+    (tmp, dir)
+}
+
 /// An index of one article whose every text field holds terminal control sequences, written
 /// through the library: ingestion strips them now, but older indexes still hold them.
 fn index_with_controls() -> (tempfile::TempDir, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().expect("create a temporary directory");
-    let dir = tmp.path().join("index");
-    let article = xinwen::post::Article {
+    index_of(&xinwen::post::Article {
         id: "esc-test".into(),
         url: Some("http://news.example.com/a\x1b]8;;http://evil.example/\x1b\\".into()),
         title: "控制字符标题\x1b]0;pwned\x07".into(),
@@ -956,15 +968,7 @@ fn index_with_controls() -> (tempfile::TempDir, std::path::PathBuf) {
         tags: vec!["标签\x1b[31m".into()],
         categories: vec!["keji\u{7f}".into()],
         source: Some("来源\x07".into()),
-    };
-    let mut job = xinwen::indexer::Job::begin(
-        &xinwen::store::IndexDir::new(&dir),
-        &xinwen::indexer::IndexOptions::default(),
-    )
-    .expect("begin a job");
-    job.upsert(&article).expect("upsert the article");
-    job.finish(&xinwen::indexer::Silent).expect("commit");
-    (tmp, dir)
+    })
 }
 
 /// The real binary's stdout for `args` (run with NO_COLOR), after checking it exits 0.
@@ -1030,4 +1034,83 @@ fn issue_14_search_and_get_show_control_characters_instead_of_printing_them() {
         "控制字符正文\x1b[2J清屏。\n第二段\t制表\r回车\u{9b}2J。"
     );
     assert_eq!(article["categories"][0], "keji\u{7f}");
+}
+
+// ---------------------------------------------------------------- bounded query work (issue 14)
+
+/// The terms a query makes tantivy look up: every term of the built query (in every field,
+/// every alternative) and of the proximity phrases that rerank its best hits. Counted
+/// without an index, so no alternative is left out as too costly: an upper bound.
+fn query_work(query: &str) -> usize {
+    let schema = xinwen::schema::build();
+    let fields = xinwen::schema::Fields::resolve(&schema).expect("the xinwen schema");
+    let analyzer = engine().analyzer();
+    let builder = xinwen::search::build::Builder::new(&fields, analyzer, None);
+    let parsed = xinwen::search::parse(query).expect("a query");
+    let built = builder.build(&parsed, &Filters::default(), xinwen::search::Mode::AllWords);
+    let mut terms = 0;
+    built.query_terms(&mut |_, _| terms += 1);
+    terms
+        + builder
+            .proximity_bonus(&parsed)
+            .iter()
+            .map(|b| b.terms.len())
+            .sum::<usize>()
+}
+
+/// Thirty-two everyday words: the most the 32-term limit lets through with spaces.
+const WORDS_32: &str = "中国 经济 市场 企业 发展 政策 金融 科技 投资 银行 股市 基金 \
+    汽车 能源 电力 交通 教育 医疗 住房 消费 出口 进口 工业 农业 \
+    旅游 文化 体育 环境 气候 人口 就业 收入";
+
+#[test]
+fn issue_14_words_glued_without_spaces_count_against_the_limit() {
+    let glued = "中国".repeat(250);
+    let refused = engine().search(&request(&glued)).map(|r| r.total);
+    assert!(
+        matches!(
+            &refused,
+            Err(xinwen::Error::Query(e)) if e.code() == "query_too_complex"
+                && e.to_string() == "query too complex: 250 words once segmented, at most 64"
+        ),
+        "{refused:?}"
+    );
+    // So are quoted ones, and excluded ones.
+    for query in [format!("\"{glued}\""), format!("上海 -{}", "中国".repeat(64))] {
+        let refused = engine().search(&request(&query)).map(|r| r.total);
+        assert!(matches!(&refused, Err(xinwen::Error::Query(_))), "{query}: {refused:?}");
+    }
+    // The most words accepted cost a small multiple of the 32 words the term limit allows.
+    let most = "中国".repeat(64);
+    assert_eq!(search(&request(&most)).query, most);
+    let (worst, words) = (query_work(&most), query_work(WORDS_32));
+    // 763 and 283 terms today; 250 glued words (refused) would look up 2995.
+    assert!(
+        worst <= 4 * words,
+        "64 glued words look up {worst} terms, 32 spaced words {words}, 250 glued {}",
+        query_work(&glued)
+    );
+}
+
+#[test]
+fn issue_14_the_real_binary_refuses_a_glued_query_with_exit_2() {
+    let (_tmp, index) = index_with_controls();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["search", "--index"])
+        .arg(&index)
+        .arg("中国".repeat(250))
+        .output()
+        .expect("run xinwen");
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).as_ref(),
+            output.stdout.as_slice()
+        ),
+        (
+            Some(2),
+            "xinwen: query too complex: 250 words once segmented, at most 64\n",
+            &b""[..]
+        )
+    );
 }

@@ -32,7 +32,8 @@ use super::proximity::PhraseBonus;
 use super::query::{Item, ParsedQuery, Scope};
 use super::snippet::HighlightGroup;
 use crate::analysis::{ChineseAnalyzer, Piece};
-use crate::config::{TAGS_BOOST, TITLE_BOOST};
+use crate::config::{MAX_QUERY_WORDS, TAGS_BOOST, TITLE_BOOST};
+use crate::error::QueryError;
 use crate::fold;
 use crate::schema::Fields;
 
@@ -150,6 +151,32 @@ impl<'a> Builder<'a> {
         let pieces: Rc<[Piece]> = self.analyzer.analyze(text).into();
         self.segmented.borrow_mut().insert(text.to_string(), Rc::clone(&pieces));
         pieces
+    }
+
+    /// How many words `parsed` searches for once its texts are segmented (a tag or category
+    /// counts one), excluded items included: what a search's work grows with, however the
+    /// words were typed (`中国` 250 times without a space is one item but 250 words).
+    pub fn words(&self, parsed: &ParsedQuery) -> usize {
+        parsed
+            .positive_items()
+            .chain(&parsed.excluded)
+            .map(|item| match item {
+                Item::Text { text, .. } => self.pieces(text).iter().filter(|p| p.main).count(),
+                Item::Tag(_) | Item::Category(_) => 1,
+            })
+            .sum()
+    }
+
+    /// Refuses a query of more than [`MAX_QUERY_WORDS`] words (see [`Builder::words`]).
+    pub fn check_words(&self, parsed: &ParsedQuery) -> Result<(), QueryError> {
+        let count = self.words(parsed);
+        if count > MAX_QUERY_WORDS {
+            return Err(QueryError::TooManyWords {
+                count,
+                max: MAX_QUERY_WORDS,
+            });
+        }
+        Ok(())
     }
 
     /// The concepts of a text item (see the module doc).
