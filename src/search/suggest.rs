@@ -38,6 +38,11 @@ const RELATED_MAX_DF_PERCENT: u64 = 10;
 /// How much a word in a related article's title counts against one in its body.
 const RELATED_TITLE_WEIGHT: f32 = 2.0;
 
+/// The characters of an article's body read for its telling words: a news story says what
+/// it is about in its opening, and segmenting the whole of a multi-megabyte article on every
+/// request took seconds (issue 14). Most stories are shorter than this (新闻联播: p90 886).
+pub const RELATED_BODY_CHARS: usize = 4000;
+
 impl Engine {
     /// Up to `limit` completions of the last word of `partial` (the words before it are kept).
     pub fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<String>> {
@@ -150,14 +155,19 @@ impl Engine {
     }
 
     /// The words that characterise `article`, best first, with their weights: the words of
-    /// its main segmentation (no single characters, no bare numbers), each weighted by its
-    /// frequency in the title and body × its idf over the bodies, leaving out the words too
+    /// the main segmentation of its title and of the first [`RELATED_BODY_CHARS`] characters
+    /// of its body (no single characters, no bare numbers), each weighted by its frequency
+    /// there × its idf over the bodies, leaving out the words too
     /// common to tell stories apart (in more than [`RELATED_MAX_DF_PERCENT`]% of articles)
     /// and those no other article has. Ties go to the word that sorts first, so the choice
     /// never depends on hashing (tantivy's `MoreLikeThisQuery` broke ties at random).
     fn related_terms(&self, searcher: &Searcher, article: &StoredArticle) -> Result<Vec<(String, f64)>> {
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-        for text in [&article.title, &article.body] {
+        let body = match article.body.char_indices().nth(RELATED_BODY_CHARS) {
+            Some((end, _)) => &article.body[..end],
+            None => &article.body,
+        };
+        for text in [article.title.as_str(), body] {
             for piece in self.analyzer.analyze(text) {
                 if !piece.main || piece.text.chars().count() < 2 || piece.text.chars().all(|c| c.is_ascii_digit()) {
                     continue;
