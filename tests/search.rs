@@ -1173,3 +1173,104 @@ fn issue_14_related_reads_a_bounded_part_of_a_huge_article() {
         "related took {large:?} for the 800 KB article, {small:?} for the 200 KB one"
     );
 }
+
+// ---------------------------------------------------------------- any text (property tests)
+
+/// Query text made of the pieces the parser and the builder treat specially (quotes,
+/// operators, prefixes, minus signs, full-width and traditional forms, codes, function
+/// words, controls), glued in any order, and of any characters at all.
+fn query_text() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        prop::sample::select(vec![
+            "中国",
+            "上海股市",
+            "人工智能",
+            "宏瑞通",
+            "专项债",
+            "的",
+            "什么",
+            "臺灣",
+            "ＡＢＣ",
+            "a股",
+            "5G",
+            "00700.HK",
+            "3.5%",
+            "iPhone",
+            "-2.3",
+            "\"",
+            "“",
+            "”",
+            "「",
+            "」",
+            "＂",
+            "-",
+            "－",
+            "+",
+            "OR",
+            "||",
+            "|",
+            "AND",
+            "&&",
+            "title:",
+            "标题：",
+            "tag:",
+            "标签:",
+            "category:",
+            "分类：",
+            ":",
+            "(",
+            "）",
+            " ",
+            "\u{3000}",
+            "\n",
+            "\u{0}",
+            "\u{1b}",
+            "\u{200b}",
+            "\u{feff}",
+            "😀",
+            "<script>",
+        ])
+        .prop_map(String::from),
+        any::<char>().prop_map(String::from),
+    ];
+    prop_oneof![
+        prop::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat()),
+        any::<String>(),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config {
+        cases: 256,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    })]
+
+    /// Any text parses to a query or a query error, and a parsed query builds (every mode,
+    /// the proximity bonus, the highlighting) without a panic.
+    #[test]
+    fn any_text_parses_and_builds_without_a_panic(text in query_text()) {
+        if let Ok(parsed) = xinwen::search::parse(&text) {
+            let schema = xinwen::schema::build();
+            let fields = xinwen::schema::Fields::resolve(&schema).expect("the xinwen schema");
+            let builder = xinwen::search::build::Builder::new(&fields, engine().analyzer(), None);
+            let _ = builder.check_words(&parsed);
+            for mode in [xinwen::search::Mode::AllWords, xinwen::search::Mode::AnyWord] {
+                let _ = builder.build(&parsed, &Filters::default(), mode);
+            }
+            let _ = builder.proximity_bonus(&parsed);
+            let _ = builder.relaxable_concepts(&parsed);
+        }
+    }
+
+    /// Any text searches the fixtures or is refused as a query error, never an index error.
+    #[test]
+    fn any_text_searches_or_is_refused_with_a_query_error(text in query_text()) {
+        match engine().search(&request(&text)) {
+            Ok(found) => proptest::prop_assert_eq!(found.query, text),
+            Err(xinwen::Error::Query(_)) => {}
+            Err(e) => proptest::prop_assert!(false, "{:?}: {}", text, e),
+        }
+    }
+}
