@@ -1398,11 +1398,27 @@ fn stream_request(agent: &ureq::Agent, url: &str) -> Outcome {
 /// Starts `xinwen serve` over the fixture index on a free port, with `args` added, and
 /// waits for its first answer.
 fn start_server(args: &[&str]) -> Server {
+    start_server_in(None, args)
+}
+
+/// [`start_server`], with the process's open-file limit (`ulimit -n`) set to `open_files`.
+fn start_server_in(open_files: Option<usize>, args: &[&str]) -> Server {
     let work = tempfile::tempdir().expect("create a temporary directory");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let log = work.path().join("server.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+    let mut command = match open_files {
+        // `exec` keeps the shell's pid: the child is the server itself.
+        Some(n) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_xinwen"));
+            sh
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_xinwen")),
+    };
+    let child = command
         .arg("serve")
         .arg("--index")
         .arg(&FIXTURE.dir)
@@ -1664,6 +1680,13 @@ fn closing_times(streams: &mut [(TcpStream, Instant)], limit: Duration) -> Vec<D
     times.into_iter().flatten().collect()
 }
 
+/// The descriptors a process holds open.
+fn open_descriptors(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("list the server's descriptors")
+        .count()
+}
+
 /// The sockets a process holds open: its listener, its connections and the runtime's own.
 fn open_sockets(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -1789,4 +1812,41 @@ fn issue_14_head_on_the_wire_has_the_get_headers_and_sends_no_body() {
         get_headers.contains(&("content-length".into(), body.len().to_string())),
         "{get_headers:?}"
     );
+}
+
+#[test]
+fn issue_14_the_connection_cap_leaves_room_in_the_open_file_limit() {
+    const OPEN_FILES: usize = 256;
+    // More stalled clients than the process may open files: with the default cap of 512,
+    // accept would fail ("Too many open files") and no new client would get in.
+    const STALLED: usize = 300;
+    let server = start_server_in(Some(OPEN_FILES), &["--header-timeout", "60"]);
+    let mut stalled: Vec<TcpStream> = Vec::with_capacity(STALLED);
+    for _ in 0..STALLED {
+        let mut stream = connect(&server);
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .expect("send half a header");
+        stalled.push(stream);
+    }
+    let (status, _, health) = call(&agent(), &format!("{}/healthz", server.base));
+    assert_eq!(
+        (status, health),
+        (
+            200,
+            json!({"status": "ok", "articles": GOOD_ARTICLES, "generation": FIXTURE.generation})
+        )
+    );
+    let open = open_descriptors(server.child.id());
+    assert!(
+        open < OPEN_FILES - 64,
+        "{open} descriptors open, the limit is {OPEN_FILES}"
+    );
+    let log = server.log();
+    assert!(
+        log.contains("connection limit lowered to fit the open-file limit (ulimit -n) asked=512 allowed=128"),
+        "{log}"
+    );
+    assert!(!log.contains("cannot accept"), "{log}");
+    drop(stalled);
 }
