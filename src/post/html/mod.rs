@@ -13,7 +13,12 @@
 //! Whitespace runs become one space, or nothing between two CJK characters, because Chinese
 //! has no spaces between words and source line wrapping must not invent any ([`writer`]).
 //! Input with no `<` and no `&` bypasses the parser: it is only split into lines and collapsed.
+//!
+//! Time is linear in the input on any input: [`attrs`] caps the attributes of a tag and
+//! [`gate`] the elements the tree builder holds, the two places where html5ever's work per
+//! token would otherwise grow with the document.
 
+mod attrs;
 mod gate;
 mod order;
 mod rules;
@@ -36,6 +41,7 @@ pub fn html_to_text(html: &str) -> String {
         writer.text(html, 0, true);
         return writer.finish();
     }
+    let html = attrs::cap_attributes(html);
     let options = TreeBuilderOpts {
         // As a browser with scripts on: `<noscript>` content is not shown.
         scripting_enabled: true,
@@ -45,7 +51,7 @@ pub fn html_to_text(html: &str) -> String {
     let builder = TreeBuilder::new(TextSink::with_capacity(html.len()), options);
     let tokenizer = Tokenizer::new(Gate::new(builder), TokenizerOpts::default());
     let queue = BufferQueue::default();
-    let mut rest = html;
+    let mut rest: &str = &html;
     while !rest.is_empty() {
         let (chunk, tail) = split_chunk(rest, CHUNK_BYTES);
         queue.push_back(StrTendril::from_slice(chunk));
@@ -84,6 +90,8 @@ fn split_chunk(s: &str, max: usize) -> (&str, &str) {
 
 #[cfg(test)]
 mod tests {
+    use super::attrs::MAX_ATTRIBUTES;
+    use super::gate::{MAX_FORMATTING, MAX_OPEN_NODES};
     use super::writer::is_space;
     use super::*;
 
@@ -356,6 +364,31 @@ mod tests {
         // The paragraph leaves the hidden `<b>` with a hidden copy of it inside; what follows
         // `</b>` is outside both, as in a browser.
         assert_eq!(html_to_text("<b hidden>藏<p>也藏</b>不藏</p>见"), "不藏\n见");
+    }
+
+    #[test]
+    fn past_the_limits_text_is_kept_and_hidden_stays_hidden() {
+        let deep = "<div>".repeat(MAX_OPEN_NODES + 50);
+        let html = format!(
+            "{deep}前<span hidden>藏<i>藏</i></span><script>if (a<b) {{ s = '</div>'; }}</script>后<p>段<svg>图</svg>尾"
+        );
+        assert_eq!(html_to_text(&html), "前后\n段尾");
+        let formatting: String = (0..MAX_FORMATTING + 8).map(|k| format!("<b id={k}>")).collect();
+        assert_eq!(html_to_text(&format!("{formatting}粗<b hidden>藏</b>见")), "粗见");
+    }
+
+    #[test]
+    fn an_inserted_gt_changes_nothing_shown_outside_tags() {
+        // A script or a comment with `<` and many words: the attribute cap's `>` lands inside.
+        let words = "x ".repeat(MAX_ATTRIBUTES + 10);
+        assert_eq!(
+            html_to_text(&format!("<script>if (a<b {words}) {{}}</script>正文")),
+            "正文"
+        );
+        assert_eq!(html_to_text(&format!("<!-- <p {words} -->正文")), "正文");
+        // In a real tag, the rest of the tag shows.
+        let tag = format!("<p{}>正文", " a".repeat(MAX_ATTRIBUTES + 2));
+        assert_eq!(html_to_text(&tag), "a a>正文");
     }
 
     #[test]

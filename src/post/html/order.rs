@@ -63,6 +63,17 @@ impl Segments {
         }
     }
 
+    /// The writer of the innermost open table, or the main one.
+    pub(super) fn innermost(&mut self) -> &mut Writer {
+        let id = self
+            .tables
+            .iter()
+            .rev()
+            .find(|s| s.table.strong_count() > 0)
+            .map_or(MAIN, |s| s.id);
+        self.writer(id)
+    }
+
     /// Splices the closed segments after segment `id` into their parents.
     fn close_finished(&mut self, id: u32) {
         while self

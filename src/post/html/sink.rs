@@ -6,7 +6,8 @@
 //! Nodes are reference-counted handles that only the tree builder holds (its stack of open
 //! elements, its list of formatting elements, the head and form pointers), so an element is
 //! freed as soon as the parser is done with it, and memory follows the open elements, not
-//! the input.
+//! the input. The live nodes are counted ([`Census`]): that is how the gate in front of the
+//! tree builder sees how deep the document is.
 //!
 //! What this gives up: text already written stays where it was written. When the adoption
 //! agency moves content already inserted (`<b>1<p>2</b>3` puts the `<p>` after the `<b>`),
@@ -26,6 +27,16 @@ use super::rules::{self, Draws, Layout, Role};
 
 /// A handle to an element (or an inert comment, doctype or fragment).
 pub(super) type Handle = Rc<Node>;
+
+/// How many nodes the tree builder holds: open elements, remembered formatting elements and
+/// the few pointers it keeps.
+#[derive(Default)]
+pub(super) struct Census {
+    /// All live nodes.
+    pub(super) live: Cell<usize>,
+    /// Live formatting elements (`<b>`, `<a>`, `<font>` …), the ones the parser reopens.
+    pub(super) formatting: Cell<usize>,
+}
 
 /// Where text inside a node goes.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -75,10 +86,15 @@ pub(super) struct Node {
     contents: Option<Handle>,
     /// A MathML `annotation-xml` holding HTML, which the tree builder asks about.
     html_annotation: bool,
+    census: Rc<Census>,
 }
 
 impl Node {
-    fn new(name: QualName, role: Role, inside: Place) -> Node {
+    fn new(census: &Rc<Census>, name: QualName, role: Role, inside: Place) -> Node {
+        census.live.set(census.live.get().saturating_add(1));
+        if name.ns == ns!(html) && rules::is_formatting(&name.local) {
+            census.formatting.set(census.formatting.get().saturating_add(1));
+        }
         Node {
             name,
             role,
@@ -88,6 +104,17 @@ impl Node {
             waiting: RefCell::new(Vec::new()),
             contents: None,
             html_annotation: false,
+            census: Rc::clone(census),
+        }
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let census = &self.census;
+        census.live.set(census.live.get().saturating_sub(1));
+        if self.name.ns == ns!(html) && rules::is_formatting(&self.name.local) {
+            census.formatting.set(census.formatting.get().saturating_sub(1));
         }
     }
 }
@@ -98,21 +125,24 @@ pub(super) struct TextSink {
     document: Handle,
     /// What comments, doctypes and processing instructions become: nothing, shared.
     inert: Handle,
+    pub(super) census: Rc<Census>,
     next_box: Cell<u32>,
 }
 
 impl TextSink {
     /// A sink whose writer starts with room for `capacity` bytes.
     pub(super) fn with_capacity(capacity: usize) -> TextSink {
+        let census = Rc::new(Census::default());
         let nameless = || QualName::new(None, ns!(), local_name!(""));
-        let document = Rc::new(Node::new(nameless(), Role::INERT, Place::default()));
+        let document = Rc::new(Node::new(&census, nameless(), Role::INERT, Place::default()));
         document.placed.set(true);
-        let inert = Rc::new(Node::new(nameless(), Role::INERT, Place::HIDDEN));
+        let inert = Rc::new(Node::new(&census, nameless(), Role::INERT, Place::HIDDEN));
         inert.placed.set(true);
         TextSink {
             out: RefCell::new(Segments::with_capacity(capacity)),
             document,
             inert,
+            census,
             next_box: Cell::new(1),
         }
     }
@@ -158,6 +188,11 @@ impl TextSink {
             }
         }
         place
+    }
+
+    /// Ends the current line of the innermost open segment.
+    pub(super) fn line_break(&self) {
+        self.out.borrow_mut().innermost().line_break();
     }
 
     /// Inserts `child` under `parent`: text is written, an element learns where its content
@@ -220,11 +255,11 @@ impl TreeSink for TextSink {
 
     fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> Handle {
         let role = rules::role(&name, &attrs);
-        let mut node = Node::new(name, role, Place::HIDDEN);
+        let mut node = Node::new(&self.census, name, role, Place::HIDDEN);
         node.html_annotation = flags.mathml_annotation_xml_integration_point;
         if flags.template {
             let fragment = QualName::new(None, ns!(), local_name!(""));
-            let contents = Node::new(fragment, Role::INERT, Place::HIDDEN);
+            let contents = Node::new(&self.census, fragment, Role::INERT, Place::HIDDEN);
             contents.placed.set(true);
             node.contents = Some(Rc::new(contents));
         }
