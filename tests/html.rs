@@ -1,11 +1,12 @@
 //! The HTML converter from outside (issue 14): the structure a browser gives, time linear in
 //! the input on hostile markup (time at n against 4n), memory that follows the input and not
-//! its elements (a child process's peak).
+//! its elements (a child process's peak), and properties of arbitrary input (proptest).
 
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
+use proptest::prelude::*;
 use xinwen::post::html::html_to_text;
 use xinwen::post::jsonl::parse_line;
 
@@ -192,4 +193,125 @@ fn memory_follows_the_input_not_its_elements() {
         "converting {input} KiB raised the peak by {grown} KiB (from {before} to {after})"
     );
     eprintln!("{input} KiB of markup: peak +{grown} KiB");
+}
+
+/// A line of the output is never empty, padded, or holding two spaces in a row.
+fn assert_clean(out: &str) -> Result<(), TestCaseError> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    for line in out.split('\n') {
+        prop_assert!(!line.is_empty(), "empty line in {:?}", out);
+        prop_assert_eq!(line, line.trim(), "padded line in {:?}", out);
+        prop_assert!(!line.contains("  "), "double space in {:?}", out);
+    }
+    Ok(())
+}
+
+/// Pieces of markup soup, and what each decodes to beyond its own characters.
+const PIECES: &[(&str, &str)] = &[
+    ("<p>", ""),
+    ("</p>", ""),
+    ("<div hidden>", ""),
+    ("</div>", ""),
+    ("<span style='display:none'>", ""),
+    ("</span>", ""),
+    ("<b>", ""),
+    ("</b>", ""),
+    ("<i>", ""),
+    ("<a href=x>", ""),
+    ("</a>", ""),
+    ("<br>", ""),
+    ("<table>", ""),
+    ("<tr>", ""),
+    ("<td>", ""),
+    ("</td>", ""),
+    ("</table>", ""),
+    ("<ul><li>", ""),
+    ("<select><option>", ""),
+    ("<button>", ""),
+    ("<textarea>", ""),
+    ("</textarea>", ""),
+    ("<pre>", ""),
+    ("</pre>", ""),
+    ("<script>", ""),
+    ("</script>", ""),
+    ("<style>", ""),
+    ("<noscript>", ""),
+    ("<template>", ""),
+    ("<svg>", ""),
+    ("<text>", ""),
+    ("</svg>", ""),
+    ("<math><mi>", ""),
+    ("<title>", ""),
+    ("<head>", ""),
+    ("<body>", ""),
+    ("<!--", ""),
+    ("-->", ""),
+    ("<![CDATA[", ""),
+    ("]]>", ""),
+    ("<", ""),
+    (">", ""),
+    ("/", ""),
+    ("\"", ""),
+    ("=", ""),
+    ("&amp;", "&"),
+    ("&lt;", "<"),
+    ("&nbsp;", " "),
+    ("&#20013;", "中"),
+    ("&#x56FD;", "国"),
+    ("&ldquo;", "“"),
+    ("&copy;", "©"),
+    ("&#128;", "€"),
+    ("&#0;", "\u{FFFD}"),
+    ("中文", ""),
+    ("新闻", ""),
+    ("Apple", ""),
+    ("42", ""),
+    ("，", ""),
+    ("。", ""),
+    (" ", ""),
+    ("\n", ""),
+    ("\r\n", ""),
+    ("\t", ""),
+    ("\u{3000}", ""),
+    ("\u{A0}", ""),
+    ("\0", "\u{FFFD}"),
+];
+
+fn soup() -> impl Strategy<Value = Vec<usize>> {
+    proptest::collection::vec(0..PIECES.len(), 0..60)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_converts_cleanly(text in any::<String>()) {
+        let _alone = busy();
+        assert_clean(&html_to_text(&text))?;
+    }
+
+    #[test]
+    fn any_bytes_convert_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _alone = busy();
+        assert_clean(&html_to_text(&String::from_utf8_lossy(&bytes)))?;
+    }
+
+    #[test]
+    fn markup_soup_keeps_only_its_own_characters(picks in soup()) {
+        let _alone = busy();
+        let mut html = String::new();
+        let mut allowed: Vec<char> = vec!['\n', ' '];
+        for &pick in &picks {
+            let (piece, decoded) = PIECES[pick];
+            html.push_str(piece);
+            allowed.extend(piece.chars().chain(decoded.chars()));
+        }
+        let out = html_to_text(&html);
+        assert_clean(&out)?;
+        for c in out.chars() {
+            prop_assert!(allowed.contains(&c), "{:?} is not in {:?}: {:?}", c, html, out);
+        }
+    }
 }
