@@ -207,6 +207,28 @@ pub enum IndexError {
     /// A request the index cannot honour as asked (e.g. a dictionary change without rebuild).
     #[error("{0}")]
     Refused(String),
+    /// `CURRENT` names a generation that is not there (a typo, a partly restored backup).
+    #[error(
+        "{path}/CURRENT names {name:?}, which does not exist; nothing was changed. List the generations with \
+         `xinwen generations --index {path}` and choose one with `xinwen generations --index {path} --use NAME`"
+    )]
+    DanglingCurrent {
+        /// The index directory.
+        path: PathBuf,
+        /// The name `CURRENT` gives.
+        name: String,
+    },
+    /// Finished generations but no `CURRENT` saying which one is live.
+    #[error(
+        "{path} has generations ({names}) but no CURRENT naming the live one; nothing was changed. Choose one \
+         with `xinwen generations --index {path} --use NAME` (`xinwen generations --index {path}` lists them)"
+    )]
+    NoCurrent {
+        /// The index directory.
+        path: PathBuf,
+        /// The generations found, comma-separated.
+        names: String,
+    },
 }
 
 /// Any error of the library, for front doors that handle them all.

@@ -174,17 +174,30 @@ pub enum Upserted {
 
 impl Job {
     /// Takes the writer lock (waiting if asked), cleans up leftovers of killed jobs, and
-    /// opens the live index — or a new generation for a rebuild or a first build.
+    /// opens the live index — or a new generation for a rebuild or a first build. Old
+    /// generations are removed only once the live one has opened.
     pub fn begin(dir: &IndexDir, options: &IndexOptions) -> Result<Job, IndexError> {
         let started = Instant::now();
         let lock = dir.lock(options.wait, &options.holder)?;
         pause_point("locked");
-        let removed = dir.remove_stale_generations(&lock)?;
+        let removed = dir.remove_unfinished(&lock)?;
         if removed > 0 {
             info!(removed, "removed leftovers of an interrupted job");
         }
-        let rebuild = options.rebuild || dir.live_generation()?.is_none();
+        let live = dir
+            .live_generation()?
+            .map(|generation| dir.open_generation(&generation));
+        let rebuild = options.rebuild || live.is_none();
         let target = if rebuild {
+            match &live {
+                Some(Ok(open)) => {
+                    dir.remove_stale_generations(&lock, open)?;
+                }
+                // The rebuild replaces an index this version cannot open; it is removed
+                // once the new one is live.
+                Some(Err(e)) => tracing::warn!(error = %e, "rebuilding over an index that does not open"),
+                None => {}
+            }
             // A later rebuild segments as the live index does unless told otherwise: a
             // dictionary given once stays until it is replaced or dropped.
             let kept = match (&options.user_dict, options.drop_user_dict) {
@@ -203,7 +216,14 @@ impl Job {
                     .into(),
             ));
         } else {
-            dir.open()?
+            let open = live.ok_or_else(|| IndexError::Missing {
+                path: dir.root().to_path_buf(),
+            })??;
+            let removed = dir.remove_stale_generations(&lock, &open)?;
+            if removed > 0 {
+                info!(removed, "removed old generations");
+            }
+            open
         };
         let existing = if rebuild {
             HashMap::new()
@@ -315,7 +335,7 @@ impl Job {
                 pause_point("publish");
                 self.dir.publish(&self.target.generation)?;
                 pause_point("published");
-                self.dir.remove_stale_generations(&self.lock)?;
+                self.dir.remove_stale_generations(&self.lock, &self.target)?;
             }
         } else {
             self.writer.rollback()?;

@@ -4,11 +4,15 @@
 //! index/
 //!   CURRENT            name of the live generation ("gen-000002"), replaced atomically
 //!   gen-000002/        a tantivy index + xinwen.json (analyzer, user dictionary)
+//!   gen-000003/        a rebuild in progress: holds xinwen.building until it is published
 //!   .xinwen.lock       held (flock) by the one job writing; says who holds it
 //! ```
 //! A rebuild writes a new generation beside the live one and switches `CURRENT` only once
-//! it is committed; readers follow `CURRENT`. Generations that are not live are leftovers
-//! of a killed job and are removed by the next writer.
+//! it is committed; readers follow `CURRENT`. Deleting is the dangerous part, so it is
+//! done only with proof: a generation still marked as building was never live and is a
+//! killed job's leftover; any other generation is removed only once the live one has
+//! opened. A `CURRENT` naming a missing generation, or generations without a `CURRENT`,
+//! stop every command with a message saying how to repair it (`xinwen generations`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -27,6 +31,8 @@ const LOCK: &str = ".xinwen.lock";
 const MANIFEST: &str = "xinwen.json";
 const USER_DICT: &str = "user_dict.txt";
 const GEN_PREFIX: &str = "gen-";
+/// Present in a generation from its creation until it is published.
+const BUILDING: &str = "xinwen.building";
 
 /// What a generation records about how it was built.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -92,19 +98,42 @@ impl IndexDir {
         move |source| IndexError::Io { context, source }
     }
 
-    /// The live generation's directory, `None` when there is no index yet.
+    /// The live generation's directory, `None` when there is no index yet. A `CURRENT`
+    /// naming a generation that is not there, and finished generations without a
+    /// `CURRENT`, are errors: guessing which generation was meant could delete the index.
     pub fn live_generation(&self) -> Result<Option<PathBuf>, IndexError> {
         let pointer = self.root.join(CURRENT);
         let name = match fs::read_to_string(&pointer) {
             Ok(name) => name,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let finished: Vec<String> = self
+                    .generations()?
+                    .iter()
+                    .filter(|g| !is_building(g))
+                    .filter_map(|g| g.file_name().and_then(|n| n.to_str()).map(str::to_string))
+                    .collect();
+                if finished.is_empty() {
+                    return Ok(None);
+                }
+                return Err(IndexError::NoCurrent {
+                    path: self.root.clone(),
+                    names: finished.join(", "),
+                });
+            }
             Err(e) => return Err(self.io(format!("cannot read {}", pointer.display()))(e)),
         };
         let name = name.trim();
         if !name.starts_with(GEN_PREFIX) || name.contains(['/', '\\']) {
             return Err(self.unreadable(format!("{CURRENT} names {name:?}, not a generation")));
         }
-        Ok(Some(self.root.join(name)))
+        let generation = self.root.join(name);
+        if !generation.is_dir() {
+            return Err(IndexError::DanglingCurrent {
+                path: self.root.clone(),
+                name: name.to_string(),
+            });
+        }
+        Ok(Some(generation))
     }
 
     /// The user dictionary saved with the live generation, if it has one.
@@ -178,6 +207,7 @@ impl IndexDir {
             + 1;
         let generation = self.root.join(format!("{GEN_PREFIX}{next:06}"));
         fs::create_dir(&generation).map_err(self.io(format!("cannot create {}", generation.display())))?;
+        write_synced(&generation.join(BUILDING), b"").map_err(self.io("cannot mark the new generation"))?;
         let analyzer = load_analyzer(user_dict)?;
         if let Some(dict) = user_dict {
             fs::copy(dict, generation.join(USER_DICT)).map_err(self.io(format!("cannot copy {}", dict.display())))?;
@@ -201,19 +231,22 @@ impl IndexDir {
     }
 
     /// Makes `generation` the live one: `CURRENT` is replaced by a rename, so a reader
-    /// sees the old or the new generation, never a mix.
+    /// sees the old or the new generation, never a mix. The building mark goes first: a
+    /// generation that may be live must never look like a leftover.
     pub fn publish(&self, generation: &Path) -> Result<(), IndexError> {
         let name = generation
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| self.unreadable("bad generation path".into()))?;
+        match fs::remove_file(generation.join(BUILDING)) {
+            Ok(()) => sync_dir(generation),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(self.io(format!("cannot unmark {}", generation.display()))(e)),
+        }
         let tmp = self.root.join(format!("{CURRENT}.tmp"));
         write_synced(&tmp, format!("{name}\n").as_bytes()).map_err(self.io("cannot write CURRENT.tmp"))?;
         fs::rename(&tmp, self.root.join(CURRENT)).map_err(self.io("cannot replace CURRENT"))?;
-        if let Ok(dir) = File::open(&self.root) {
-            // Persist the rename itself; failing here only weakens durability on power loss.
-            let _ = dir.sync_all();
-        }
+        sync_dir(&self.root);
         Ok(())
     }
 
@@ -231,19 +264,90 @@ impl IndexDir {
             .collect())
     }
 
-    /// Removes every generation but the live one (leftovers of killed or finished jobs).
-    /// Call only while holding the [`WriterLock`].
-    pub fn remove_stale_generations(&self, _lock: &WriterLock) -> Result<usize, IndexError> {
-        let live = self.live_generation()?;
+    /// Removes the generations still marked as building: leftovers of killed or failed
+    /// jobs, never live. Call only while holding the [`WriterLock`].
+    pub fn remove_unfinished(&self, _lock: &WriterLock) -> Result<usize, IndexError> {
         let mut removed = 0;
+        for generation in self.generations()?.into_iter().filter(|g| is_building(g)) {
+            fs::remove_dir_all(&generation).map_err(self.io(format!("cannot remove {}", generation.display())))?;
+            removed += 1;
+        }
+        let _ = fs::remove_file(self.root.join(format!("{CURRENT}.tmp")));
+        Ok(removed)
+    }
+
+    /// Removes every generation but `live`, which must be the one `CURRENT` names and has
+    /// been opened (the proof that removing the others loses nothing that is served).
+    /// Call only while holding the [`WriterLock`].
+    pub fn remove_stale_generations(&self, lock: &WriterLock, live: &OpenIndex) -> Result<usize, IndexError> {
+        if self.live_generation()?.as_deref() != Some(live.generation.as_path()) {
+            return Err(IndexError::Refused(format!(
+                "not removing old generations: {CURRENT} does not name {}",
+                live.generation.display()
+            )));
+        }
+        let mut removed = self.remove_unfinished(lock)?;
         for generation in self.generations()? {
-            if Some(&generation) != live.as_ref() {
+            if generation != live.generation {
                 fs::remove_dir_all(&generation).map_err(self.io(format!("cannot remove {}", generation.display())))?;
                 removed += 1;
             }
         }
-        let _ = fs::remove_file(self.root.join(format!("{CURRENT}.tmp")));
         Ok(removed)
+    }
+
+    /// Every generation with its state, oldest first, for an operator choosing one.
+    pub fn list_generations(&self) -> Result<Vec<GenerationInfo>, IndexError> {
+        let live = self.live_generation().ok().flatten();
+        let mut generations = self.generations()?;
+        generations.sort_by_key(|g| generation_number(g));
+        Ok(generations
+            .into_iter()
+            .map(|path| {
+                let building = is_building(&path);
+                let articles = self
+                    .open_generation(&path)
+                    .and_then(|open| Ok(open.index.reader()?.searcher().num_docs()))
+                    .map_err(|e| e.to_string());
+                GenerationInfo {
+                    name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    live: live.as_ref() == Some(&path),
+                    building,
+                    articles,
+                    path,
+                }
+            })
+            .collect())
+    }
+
+    /// Points `CURRENT` at the generation called `name`, once it is shown to open and to
+    /// be finished. The operator's repair for a lost or mistyped `CURRENT`.
+    pub fn use_generation(&self, _lock: &WriterLock, name: &str) -> Result<GenerationInfo, IndexError> {
+        let path = self.root.join(name);
+        if !name.starts_with(GEN_PREFIX) || name.contains(['/', '\\']) || !path.is_dir() {
+            return Err(IndexError::Refused(format!(
+                "{} has no generation {name:?}: `xinwen generations --index {}` lists them",
+                self.root.display(),
+                self.root.display()
+            )));
+        }
+        if is_building(&path) {
+            return Err(IndexError::Refused(format!(
+                "{name} is unfinished (its job was stopped before it completed): choose another"
+            )));
+        }
+        let articles = self.open_generation(&path)?.index.reader()?.searcher().num_docs();
+        self.publish(&path)?;
+        Ok(GenerationInfo {
+            name: name.to_string(),
+            path,
+            live: true,
+            building: false,
+            articles: Ok(articles),
+        })
     }
 
     /// Takes the one-writer lock. With `wait`, blocks until it is free; otherwise fails at
@@ -292,6 +396,21 @@ impl IndexDir {
     }
 }
 
+/// One generation directory as [`IndexDir::list_generations`] finds it.
+#[derive(Debug, Clone)]
+pub struct GenerationInfo {
+    /// Its name (`gen-000002`).
+    pub name: String,
+    /// Its directory.
+    pub path: PathBuf,
+    /// Whether `CURRENT` names it.
+    pub live: bool,
+    /// Whether it is still marked as being built (a killed job's leftover).
+    pub building: bool,
+    /// Its article count, or why it does not open.
+    pub articles: Result<u64, String>,
+}
+
 /// Proof that this process is the index's one writer; released on drop (or death).
 pub struct WriterLock {
     _file: File,
@@ -299,6 +418,18 @@ pub struct WriterLock {
 
 fn generation_number(path: &Path) -> Option<u64> {
     path.file_name()?.to_str()?.strip_prefix(GEN_PREFIX)?.parse().ok()
+}
+
+fn is_building(generation: &Path) -> bool {
+    generation.join(BUILDING).exists()
+}
+
+/// Persists a directory's entries (a rename, a removal); failing here only weakens
+/// durability on power loss.
+fn sync_dir(dir: &Path) {
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

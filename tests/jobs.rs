@@ -594,3 +594,166 @@ async fn http_ingestion_needs_the_token_and_shares_the_writer_lock() {
     let off = post(Some("Bearer s3cret")).reply(&disabled).await;
     assert_eq!(off.status(), 403);
 }
+
+/// Runs the real binary to completion: exit code, stdout, stderr.
+fn xinwen(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(args)
+        .stdin(Stdio::null())
+        .env_remove("XINWEN_LOG")
+        .output()
+        .expect("run xinwen");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// The generation directories under `root`, by name.
+fn generation_names(root: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .expect("list the index")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn issue_14_a_current_naming_a_missing_generation_is_an_error_that_deletes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &[fixtures("jsonl")], IndexOptions::default());
+    std::fs::write(root.join("CURRENT"), "gen-1\n").expect("break CURRENT");
+    let ix = text(&root);
+    let jsonl = fixtures("jsonl");
+    let message = format!(
+        "xinwen: {ix}/CURRENT names \"gen-1\", which does not exist; nothing was changed. List the generations \
+         with `xinwen generations --index {ix}` and choose one with `xinwen generations --index {ix} --use NAME`\n"
+    );
+    for args in [
+        vec!["delete", "--index", ix, "fl-20240612-001"],
+        vec!["index", "--index", ix, text(&jsonl)],
+        vec!["index", "--prune", "--index", ix, text(&jsonl)],
+        vec!["index", "--rebuild", "--index", ix, text(&jsonl)],
+        vec!["search", "--index", ix, "光伏"],
+        vec!["stats", "--index", ix],
+    ] {
+        let (code, stdout, stderr) = xinwen(&args);
+        assert_eq!(
+            (code, stdout.as_str(), stderr.as_str()),
+            (Some(2), "", message.as_str()),
+            "{args:?}"
+        );
+        assert_eq!(generation_names(&root), ["gen-000001"], "after {args:?}");
+    }
+
+    // The repair: list what is there, then name the live generation.
+    let (code, stdout, _) = xinwen(&["generations", "--index", ix]);
+    assert_eq!((code, stdout.as_str()), (Some(0), "gen-000001  16 articles\n"));
+    let (code, stdout, _) = xinwen(&["generations", "--index", ix, "--use", "gen-7"]);
+    assert_eq!((code, stdout.as_str()), (Some(2), ""), "a generation that is not there");
+    let (code, stdout, stderr) = xinwen(&["generations", "--index", ix, "--use", "gen-000001"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr.as_str()),
+        (Some(0), "CURRENT now names gen-000001 (16 articles)\n", "")
+    );
+    let (code, stdout, _) = xinwen(&["generations", "--index", ix]);
+    assert_eq!((code, stdout.as_str()), (Some(0), "gen-000001  16 articles, live\n"));
+    assert_eq!(Engine::open(&IndexDir::new(&root)).expect("open").num_docs(), 16);
+}
+
+#[test]
+fn issue_14_generations_without_current_are_kept_until_the_operator_chooses() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &[fixtures("jsonl")], IndexOptions::default());
+    std::fs::remove_file(root.join("CURRENT")).expect("lose CURRENT");
+    let ix = text(&root);
+    let message = format!(
+        "xinwen: {ix} has generations (gen-000001) but no CURRENT naming the live one; nothing was changed. \
+         Choose one with `xinwen generations --index {ix} --use NAME` (`xinwen generations --index {ix}` lists them)\n"
+    );
+    for args in [
+        vec!["index", "--index", ix, text(&fixtures("posts"))],
+        vec!["index", "--rebuild", "--index", ix, text(&fixtures("posts"))],
+        vec!["search", "--index", ix, "光伏"],
+    ] {
+        let (code, _, stderr) = xinwen(&args);
+        assert_eq!((code, stderr.as_str()), (Some(2), message.as_str()), "{args:?}");
+        assert_eq!(generation_names(&root), ["gen-000001"], "after {args:?}");
+    }
+    let (code, _, _) = xinwen(&["generations", "--index", ix, "--use", "gen-000001"]);
+    assert_eq!(code, Some(0));
+    let report = run(&IndexDir::new(&root), &[fixtures("posts")], IndexOptions::default());
+    assert_eq!((report.new, report.total), (60, 76));
+}
+
+#[test]
+fn a_first_build_killed_after_its_commit_is_a_leftover_the_next_job_removes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    let jsonl = fixtures("jsonl").display().to_string();
+    let mut job = start_job(&root, &[&jsonl], Some("publish"));
+    wait_for_pause(&mut job, "publish");
+    sigkill(&mut job);
+    let (code, stdout, _) = xinwen(&["generations", "--index", text(&root)]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "gen-000001  unfinished (a stopped job's leftover)\n")
+    );
+    let report = run(&IndexDir::new(&root), &[fixtures("jsonl")], IndexOptions::default());
+    assert_eq!((report.new, report.total), (16, 16));
+    assert_eq!(
+        generation_names(&root),
+        ["gen-000001"],
+        "the leftover's name is free again"
+    );
+    assert_eq!(Engine::open(&IndexDir::new(&root)).expect("open").num_docs(), 16);
+}
+
+#[tokio::test]
+async fn issue_14_ingestion_with_a_broken_current_keeps_the_served_generation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    let dir = IndexDir::new(&root);
+    run(&dir, &[fixtures("jsonl")], IndexOptions::default());
+    let shared = Arc::new(Shared::open(dir.clone()).expect("open"));
+    let options = ServerOptions {
+        admin_token: Some("s3cret".into()),
+        ..ServerOptions::default()
+    };
+    let routes = xinwen::server::routes(shared.clone(), &options);
+    std::fs::write(root.join("CURRENT"), "gen-1\n").expect("break CURRENT");
+    let reply = warp::test::request()
+        .method("POST")
+        .path("/api/articles")
+        .header("authorization", "Bearer s3cret")
+        .body(r#"{"id":"push-1","title":"推送稿件","body":"通过接口推送的稿件。"}"#)
+        .reply(&routes)
+        .await;
+    assert_eq!(reply.status(), 503);
+    let body: serde_json::Value = serde_json::from_slice(reply.body()).expect("json");
+    assert_eq!(body["error"]["code"], "index_unavailable");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CURRENT names \"gen-1\", which does not exist")),
+        "{body}"
+    );
+    assert_eq!(generation_names(&root), ["gen-000001"]);
+    assert!(shared.refresh().is_err(), "the watcher reports the broken pointer");
+    let found = warp::test::request()
+        .path("/api/search?q=%E5%85%89%E4%BC%8F")
+        .reply(&routes)
+        .await;
+    let found: serde_json::Value = serde_json::from_slice(found.body()).expect("json");
+    assert!(found["total"].as_u64().is_some_and(|n| n > 0), "still served: {found}");
+}

@@ -2,6 +2,7 @@
 //! [`Outcome`]; `main` maps it to the exit code (0 hits or success, 1 no hits, 2 error).
 
 mod article;
+mod generations;
 mod index;
 mod search;
 mod serve;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser, Subcommand};
 
 pub use article::{DeleteArgs, GetArgs, StatsArgs};
+pub use generations::GenerationsArgs;
 pub use index::IndexArgs;
 pub use search::SearchArgs;
 pub use serve::ServeArgs;
@@ -47,6 +49,8 @@ pub enum Command {
     Delete(DeleteArgs),
     /// Serve the search page and JSON API over HTTP.
     Serve(ServeArgs),
+    /// List the index's generations, or make one the live one (`--use NAME`).
+    Generations(GenerationsArgs),
 }
 
 /// The index location option shared by every subcommand.
@@ -142,6 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Get(args) => article::get(args),
         Command::Delete(args) => article::delete(args),
         Command::Serve(args) => serve::run(args),
+        Command::Generations(args) => generations::run(args),
     }
 }
 

@@ -98,6 +98,11 @@ fn locked_or_internal(e: IndexError) -> ApiError {
             code: "index_locked",
             message: format!("another job is writing the index ({holder}); retry when it is done"),
         },
+        // The operator must choose the live generation; nothing is written until then.
+        e @ (IndexError::DanglingCurrent { .. } | IndexError::NoCurrent { .. }) => {
+            tracing::error!(error = %e, "ingestion refused");
+            ApiError::unavailable(e.to_string())
+        }
         other => ApiError::from(crate::error::Error::Index(other)),
     }
 }
