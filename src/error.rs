@@ -229,6 +229,9 @@ pub enum IndexError {
         /// The generations found, comma-separated.
         names: String,
     },
+    /// The thread reading the inputs failed; the job was abandoned.
+    #[error("reading the inputs failed ({0}); nothing was committed")]
+    ReaderFailed(String),
 }
 
 /// Any error of the library, for front doors that handle them all.

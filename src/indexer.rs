@@ -17,7 +17,7 @@ use tracing::{info, instrument};
 
 use crate::config::WRITER_MEMORY_BYTES;
 use crate::error::IndexError;
-use crate::post::{self, Article, Rejection};
+use crate::post::{self, Article, Batch, Rejection};
 use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
@@ -381,49 +381,103 @@ pub fn run(
     options: &IndexOptions,
     progress: &dyn Progress,
 ) -> Result<IndexReport, IndexError> {
-    let mut job = Job::begin(dir, options)?;
-    let found = post::sources::find_inputs(paths);
-    job.report.skipped_files = found.skipped;
-    for rejection in found.rejected {
-        job.reject(rejection);
-    }
-    progress.start(post::sources::total_bytes(&found.inputs));
+    run_batches(dir, options, progress, |job| {
+        // Walked once the lock is held, so a job that waited reads the inputs as they are now.
+        let found = post::sources::find_inputs(paths);
+        job.report.skipped_files = found.skipped;
+        progress.start(post::sources::total_bytes(&found.inputs));
+        let rejected = found.rejected.into_iter().map(|r| Batch {
+            items: vec![Err(r)],
+            bytes: 0,
+        });
+        rejected.chain(post::Reader::new(found.inputs))
+    })
+}
 
-    // Parsing runs one batch ahead of indexing, on its own thread.
-    let (tx, rx) = mpsc::sync_channel(2);
-    let inputs = found.inputs;
-    let reader = std::thread::spawn(move || {
-        for batch in post::Reader::new(inputs) {
-            if tx.send(batch).is_err() {
-                break;
-            }
-        }
-    });
-    let mut articles = 0u64;
-    let mut result = Ok(());
-    'batches: for batch in rx {
-        job.report.bytes += batch.bytes;
-        for item in batch.items {
-            match item {
-                Ok(article) => {
-                    articles += 1;
-                    if let Err(e) = job.upsert(&article) {
-                        result = Err(e);
-                        break 'batches;
-                    }
-                }
-                Err(rejection) => job.reject(rejection),
-            }
-        }
-        progress.advance(articles, job.report.bytes);
-        pause_point("batch");
+/// Runs a job over the batches `inputs` returns once the job holds the index (the inputs
+/// of [`run`], or a caller's own). Batches are read on their own thread, one ahead of
+/// indexing. A reader that fails (panics) aborts the job: nothing is committed or pruned.
+pub fn run_batches<I, F>(
+    dir: &IndexDir,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    inputs: F,
+) -> Result<IndexReport, IndexError>
+where
+    F: FnOnce(&mut Job) -> I,
+    I: Iterator<Item = Batch> + Send,
+{
+    let mut job = Job::begin(dir, options)?;
+    let batches = inputs(&mut job);
+    if let Err(e) = job.read(batches, progress) {
+        job.abort();
+        return Err(e);
     }
-    let _ = reader.join();
-    result?;
     if options.prune {
         job.prune();
     }
     job.finish(progress)
+}
+
+impl Job {
+    /// Upserts every article of `batches` and counts every rejection, reading on another
+    /// thread one batch ahead.
+    fn read<I>(&mut self, batches: I, progress: &dyn Progress) -> Result<(), IndexError>
+    where
+        I: Iterator<Item = Batch> + Send,
+    {
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::sync_channel(1);
+            let reader = scope.spawn(move || {
+                for batch in batches {
+                    if tx.send(batch).is_err() {
+                        break;
+                    }
+                }
+            });
+            let indexed = self.index_batches(rx, progress);
+            // A reader that stopped early (a panic) must not pass for the end of the
+            // input: the rest of the job would commit part of it, and prune the rest.
+            let read = reader
+                .join()
+                .map_err(|panic| IndexError::ReaderFailed(panic_message(&*panic)));
+            indexed.and(read)
+        })
+    }
+
+    fn index_batches(&mut self, rx: mpsc::Receiver<Batch>, progress: &dyn Progress) -> Result<(), IndexError> {
+        let mut articles = 0u64;
+        for batch in rx {
+            self.report.bytes += batch.bytes;
+            for item in batch.items {
+                match item {
+                    Ok(article) => {
+                        articles += 1;
+                        self.upsert(&article)?;
+                    }
+                    Err(rejection) => self.reject(rejection),
+                }
+            }
+            progress.advance(articles, self.report.bytes);
+            pause_point("batch");
+        }
+        Ok(())
+    }
+
+    /// Drops everything the job did: nothing of it is committed.
+    pub fn abort(mut self) {
+        if let Err(e) = self.writer.rollback() {
+            tracing::warn!(error = %e, "rolling back the failed job");
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }
 
 /// id → content hash of every live article: ids from the `id` field's terms and postings,

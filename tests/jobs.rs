@@ -757,3 +757,32 @@ async fn issue_14_ingestion_with_a_broken_current_keeps_the_served_generation() 
     let found: serde_json::Value = serde_json::from_slice(found.body()).expect("json");
     assert!(found["total"].as_u64().is_some_and(|n| n > 0), "still served: {found}");
 }
+
+#[test]
+fn issue_14_a_reader_that_fails_aborts_the_job_and_prunes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    run(&dir, &[fixtures("posts")], IndexOptions::default());
+    let article = xinwen::post::jsonl::parse_line(
+        r#"{"id":"late-1","title":"迟到的稿件","body":"读到一半的输入，编号kx90002。"}"#,
+    )
+    .expect("valid record");
+    let err = indexer::run_batches(&dir, &prune(), &Silent, |_| {
+        let first = xinwen::post::Batch {
+            items: vec![Ok(article)],
+            bytes: 0,
+        };
+        std::iter::once(first).chain(std::iter::from_fn(|| panic!("the input went away")))
+    })
+    .expect_err("a failed reader fails the job");
+    assert_eq!(
+        err.to_string(),
+        "reading the inputs failed (the input went away); nothing was committed"
+    );
+    let engine = Engine::open(&dir).expect("open");
+    assert_eq!(engine.num_docs(), 60, "nothing pruned");
+    assert!(
+        ids(&engine, "kx90002").is_empty(),
+        "nothing of the failed job committed"
+    );
+}
