@@ -1,150 +1,19 @@
-//! Indexing jobs: read inputs, upsert articles by stable id, commit once.
-//!
-//! A job is one tantivy commit, so a job killed at any moment leaves the index as it was
-//! before the job or as it is after it. An incremental job skips articles whose content
-//! hash is unchanged, replaces changed ones, and with `prune` deletes articles missing from
-//! its input. A rebuild writes a new generation and switches to it only when complete.
+//! One indexing job: the writer lock, an index writer, and what each article read does to
+//! the index (new, updated, unchanged, deleted); nothing is visible until it commits.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::{OnceLock, mpsc};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc;
+use std::time::Instant;
 
-use serde::Serialize;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument, Term};
 use tracing::{info, instrument};
 
-use crate::config::WRITER_MEMORY_BYTES;
+use super::{IndexOptions, IndexReport, Progress, pause_point};
 use crate::error::IndexError;
-use crate::post::{self, Article, Batch, Rejection};
+use crate::post::{Article, Batch, Rejection};
 use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
-
-/// How a job runs.
-#[derive(Debug, Clone)]
-pub struct IndexOptions {
-    /// Build a new generation from these inputs only, and switch to it when complete.
-    pub rebuild: bool,
-    /// Delete articles whose ids are not in this run's input.
-    pub prune: bool,
-    /// Wait for another job holding the index instead of failing at once.
-    pub wait: bool,
-    /// A new user dictionary (saved with the index; changing it needs `rebuild`). Without
-    /// one, a rebuild keeps the live index's dictionary.
-    pub user_dict: Option<PathBuf>,
-    /// Rebuild without the live index's user dictionary.
-    pub drop_user_dict: bool,
-    /// Writer memory budget in bytes.
-    pub memory: usize,
-    /// Indexing threads (default: one per core).
-    pub threads: Option<usize>,
-    /// Describes the job for the lock file (`xinwen index fixtures/`).
-    pub holder: String,
-}
-
-impl Default for IndexOptions {
-    fn default() -> Self {
-        IndexOptions {
-            rebuild: false,
-            prune: false,
-            wait: false,
-            user_dict: None,
-            drop_user_dict: false,
-            memory: WRITER_MEMORY_BYTES,
-            threads: None,
-            holder: "xinwen index".into(),
-        }
-    }
-}
-
-/// What a job did.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct IndexReport {
-    /// Articles and rejected inputs read.
-    pub read: usize,
-    /// Articles added that were not in the index.
-    pub new: usize,
-    /// Articles replaced because their content changed.
-    pub updated: usize,
-    /// Articles skipped because their content is unchanged.
-    pub unchanged: usize,
-    /// Articles deleted by `prune`.
-    pub deleted: usize,
-    /// Inputs rejected.
-    pub rejected: usize,
-    /// Rejections counted by reason code.
-    pub rejected_by_reason: BTreeMap<&'static str, usize>,
-    /// Every rejection: location and reason.
-    #[serde(serialize_with = "serialize_rejections")]
-    pub rejections: Vec<Rejection>,
-    /// Files in the input folders that are not news inputs.
-    pub skipped_files: usize,
-    /// Articles in the index after the job.
-    pub total: u64,
-    /// Input bytes read.
-    pub bytes: u64,
-    /// Wall time.
-    #[serde(serialize_with = "serialize_ms", rename = "elapsed_ms")]
-    pub elapsed: Duration,
-    /// Whether the job built a new generation.
-    pub rebuilt: bool,
-}
-
-impl IndexReport {
-    /// Articles indexed (new plus updated).
-    pub fn indexed(&self) -> usize {
-        self.new + self.updated
-    }
-
-    /// Articles read per second.
-    pub fn articles_per_second(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            (self.read - self.rejected) as f64 / secs
-        } else {
-            0.0
-        }
-    }
-
-    fn reject(&mut self, rejection: Rejection) {
-        self.rejected += 1;
-        *self.rejected_by_reason.entry(rejection.reason.code()).or_default() += 1;
-        self.rejections.push(rejection);
-    }
-}
-
-fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_u64(d.as_millis() as u64)
-}
-
-fn serialize_rejections<S: serde::Serializer>(r: &[Rejection], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let mut seq = s.serialize_seq(Some(r.len()))?;
-    for rejection in r {
-        seq.serialize_element(&serde_json::json!({
-            "path": rejection.location.path.display().to_string(),
-            "line": rejection.location.line,
-            "code": rejection.reason.code(),
-            "reason": rejection.reason.to_string(),
-        }))?;
-    }
-    seq.end()
-}
-
-/// Progress callbacks of a job (the CLI draws a bar; tests ignore them).
-pub trait Progress: Sync {
-    /// Total input bytes, once known.
-    fn start(&self, _total_bytes: u64) {}
-    /// After each batch: articles and bytes so far.
-    fn advance(&self, _articles: u64, _bytes: u64) {}
-    /// Before the commit, which can take a while.
-    fn committing(&self) {}
-}
-
-/// Progress that reports nothing.
-pub struct Silent;
-impl Progress for Silent {}
 
 /// An indexing job in progress: it holds the one-writer lock and an index writer; nothing
 /// it does is visible until [`Job::finish`] commits, all at once.
@@ -157,7 +26,7 @@ pub struct Job {
     existing: HashMap<String, u64>,
     /// Ids added or kept by this job.
     seen: HashSet<String>,
-    report: IndexReport,
+    pub(super) report: IndexReport,
     started: Instant,
 }
 
@@ -357,72 +226,10 @@ impl Job {
     }
 }
 
-/// A test hook for the crash tests: with `XINWEN_PAUSE_AT=<point>` set, a job stops at that
-/// point (`locked`, `batch`, `commit`, `publish`, `published`), says so on stderr and waits
-/// to be killed, so a test can send SIGKILL at an exact moment of the job.
-fn pause_point(point: &str) {
-    static PAUSE_AT: OnceLock<Option<String>> = OnceLock::new();
-    if PAUSE_AT
-        .get_or_init(|| std::env::var("XINWEN_PAUSE_AT").ok())
-        .as_deref()
-        == Some(point)
-    {
-        eprintln!("xinwen: paused at {point}");
-        loop {
-            std::thread::sleep(Duration::from_secs(1));
-        }
-    }
-}
-
-/// Runs an indexing job over `paths`: files and folders of posts and JSON Lines.
-pub fn run(
-    dir: &IndexDir,
-    paths: &[PathBuf],
-    options: &IndexOptions,
-    progress: &dyn Progress,
-) -> Result<IndexReport, IndexError> {
-    run_batches(dir, options, progress, |job| {
-        // Walked once the lock is held, so a job that waited reads the inputs as they are now.
-        let found = post::sources::find_inputs(paths);
-        job.report.skipped_files = found.skipped;
-        progress.start(post::sources::total_bytes(&found.inputs));
-        let rejected = found.rejected.into_iter().map(|r| Batch {
-            items: vec![Err(r)],
-            bytes: 0,
-        });
-        rejected.chain(post::Reader::new(found.inputs))
-    })
-}
-
-/// Runs a job over the batches `inputs` returns once the job holds the index (the inputs
-/// of [`run`], or a caller's own). Batches are read on their own thread, one ahead of
-/// indexing. A reader that fails (panics) aborts the job: nothing is committed or pruned.
-pub fn run_batches<I, F>(
-    dir: &IndexDir,
-    options: &IndexOptions,
-    progress: &dyn Progress,
-    inputs: F,
-) -> Result<IndexReport, IndexError>
-where
-    F: FnOnce(&mut Job) -> I,
-    I: Iterator<Item = Batch> + Send,
-{
-    let mut job = Job::begin(dir, options)?;
-    let batches = inputs(&mut job);
-    if let Err(e) = job.read(batches, progress) {
-        job.abort();
-        return Err(e);
-    }
-    if options.prune {
-        job.prune();
-    }
-    job.finish(progress)
-}
-
 impl Job {
     /// Upserts every article of `batches` and counts every rejection, reading on another
     /// thread one batch ahead.
-    fn read<I>(&mut self, batches: I, progress: &dyn Progress) -> Result<(), IndexError>
+    pub(super) fn read<I>(&mut self, batches: I, progress: &dyn Progress) -> Result<(), IndexError>
     where
         I: Iterator<Item = Batch> + Send,
     {
@@ -513,24 +320,4 @@ fn existing_hashes(open: &OpenIndex) -> Result<HashMap<String, u64>, IndexError>
         }
     }
     Ok(out)
-}
-
-/// Deletes articles by id in one job; returns how many of the ids were in the index.
-pub fn delete(dir: &IndexDir, ids: &[String], wait: bool) -> Result<usize, IndexError> {
-    let options = IndexOptions {
-        wait,
-        holder: "xinwen delete".into(),
-        memory: 16 * 1024 * 1024,
-        threads: Some(1),
-        ..IndexOptions::default()
-    };
-    if dir.live_generation()?.is_none() {
-        return Err(IndexError::Missing {
-            path: dir.root().to_path_buf(),
-        });
-    }
-    let mut job = Job::begin(dir, &options)?;
-    let deleted = ids.iter().filter(|id| job.delete(id)).count();
-    job.finish(&Silent)?;
-    Ok(deleted)
 }

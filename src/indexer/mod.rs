@@ -1,0 +1,142 @@
+//! Indexing jobs: read inputs, upsert articles by stable id, commit once.
+//!
+//! A job is one tantivy commit, so a job killed at any moment leaves the index as it was
+//! before the job or as it is after it. An incremental job skips articles whose content
+//! hash is unchanged, replaces changed ones, and with `prune` deletes articles missing from
+//! its input. A rebuild writes a new generation and switches to it only when complete.
+//! [`job`] holds the writer and decides what each article does to the index; [`report`]
+//! says what a job did.
+
+mod job;
+mod report;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub use job::{Job, Upserted};
+pub use report::{IndexReport, Progress, Silent};
+
+use crate::config::WRITER_MEMORY_BYTES;
+use crate::error::IndexError;
+use crate::post::{self, Batch};
+use crate::store::IndexDir;
+
+/// How a job runs.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Build a new generation from these inputs only, and switch to it when complete.
+    pub rebuild: bool,
+    /// Delete articles whose ids are not in this run's input.
+    pub prune: bool,
+    /// Wait for another job holding the index instead of failing at once.
+    pub wait: bool,
+    /// A new user dictionary (saved with the index; changing it needs `rebuild`). Without
+    /// one, a rebuild keeps the live index's dictionary.
+    pub user_dict: Option<PathBuf>,
+    /// Rebuild without the live index's user dictionary.
+    pub drop_user_dict: bool,
+    /// Writer memory budget in bytes.
+    pub memory: usize,
+    /// Indexing threads (default: one per core).
+    pub threads: Option<usize>,
+    /// Describes the job for the lock file (`xinwen index fixtures/`).
+    pub holder: String,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            rebuild: false,
+            prune: false,
+            wait: false,
+            user_dict: None,
+            drop_user_dict: false,
+            memory: WRITER_MEMORY_BYTES,
+            threads: None,
+            holder: "xinwen index".into(),
+        }
+    }
+}
+
+/// A test hook for the crash tests: with `XINWEN_PAUSE_AT=<point>` set, a job stops at that
+/// point (`locked`, `batch`, `commit`, `publish`, `published`), says so on stderr and waits
+/// to be killed, so a test can send SIGKILL at an exact moment of the job.
+pub(crate) fn pause_point(point: &str) {
+    static PAUSE_AT: OnceLock<Option<String>> = OnceLock::new();
+    if PAUSE_AT
+        .get_or_init(|| std::env::var("XINWEN_PAUSE_AT").ok())
+        .as_deref()
+        == Some(point)
+    {
+        eprintln!("xinwen: paused at {point}");
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    }
+}
+
+/// Runs an indexing job over `paths`: files and folders of posts and JSON Lines.
+pub fn run(
+    dir: &IndexDir,
+    paths: &[PathBuf],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<IndexReport, IndexError> {
+    run_batches(dir, options, progress, |job| {
+        // Walked once the lock is held, so a job that waited reads the inputs as they are now.
+        let found = post::sources::find_inputs(paths);
+        job.report.skipped_files = found.skipped;
+        progress.start(post::sources::total_bytes(&found.inputs));
+        let rejected = found.rejected.into_iter().map(|r| Batch {
+            items: vec![Err(r)],
+            bytes: 0,
+        });
+        rejected.chain(post::Reader::new(found.inputs))
+    })
+}
+
+/// Runs a job over the batches `inputs` returns once the job holds the index (the inputs
+/// of [`run`], or a caller's own). Batches are read on their own thread, one ahead of
+/// indexing. A reader that fails (panics) aborts the job: nothing is committed or pruned.
+pub fn run_batches<I, F>(
+    dir: &IndexDir,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    inputs: F,
+) -> Result<IndexReport, IndexError>
+where
+    F: FnOnce(&mut Job) -> I,
+    I: Iterator<Item = Batch> + Send,
+{
+    let mut job = Job::begin(dir, options)?;
+    let batches = inputs(&mut job);
+    if let Err(e) = job.read(batches, progress) {
+        job.abort();
+        return Err(e);
+    }
+    if options.prune {
+        job.prune();
+    }
+    job.finish(progress)
+}
+
+/// Deletes articles by id in one job; returns how many of the ids were in the index.
+pub fn delete(dir: &IndexDir, ids: &[String], wait: bool) -> Result<usize, IndexError> {
+    let options = IndexOptions {
+        wait,
+        holder: "xinwen delete".into(),
+        memory: 16 * 1024 * 1024,
+        threads: Some(1),
+        ..IndexOptions::default()
+    };
+    if dir.live_generation()?.is_none() {
+        return Err(IndexError::Missing {
+            path: dir.root().to_path_buf(),
+        });
+    }
+    let mut job = Job::begin(dir, &options)?;
+    let deleted = ids.iter().filter(|id| job.delete(id)).count();
+    job.finish(&Silent)?;
+    Ok(deleted)
+}
