@@ -42,6 +42,8 @@ pub struct Fields {
     pub hash: Field,
     /// Hash of the folded title: collapses syndicated copies, finds pasted headlines.
     pub title_key: Field,
+    /// Which copy of its id a job added (see [`Fields::stamp`]).
+    pub rev: Field,
 }
 
 /// Field names, public for the code that reads fast fields by name.
@@ -58,6 +60,8 @@ pub mod names {
     pub const HASH: &str = "hash";
     /// See [`super::Fields::title_key`].
     pub const TITLE_KEY: &str = "title_key";
+    /// See [`super::Fields::rev`].
+    pub const REV: &str = "rev";
 }
 
 /// Builds the schema.
@@ -93,6 +97,7 @@ pub fn build() -> Schema {
     b.add_text_field("source", STORED);
     b.add_u64_field(names::HASH, FAST);
     b.add_u64_field(names::TITLE_KEY, INDEXED | FAST);
+    b.add_u64_field(names::REV, FAST);
     b.build()
 }
 
@@ -114,6 +119,7 @@ impl Fields {
             source: f("source")?,
             hash: f(names::HASH)?,
             title_key: f(names::TITLE_KEY)?,
+            rev: f(names::REV)?,
         })
     }
 
@@ -150,6 +156,12 @@ impl Fields {
         doc.add_u64(self.hash, content_hash(article));
         doc.add_u64(self.title_key, title_key(&article.title));
         doc
+    }
+
+    /// Marks a document with its rev, a number no other document of the index has: a job
+    /// keeps the last copy of an id it added by its rev and deletes the others.
+    pub fn stamp(&self, doc: &mut TantivyDocument, rev: u64) {
+        doc.add_u64(self.rev, rev);
     }
 
     /// The stored fields of a document.

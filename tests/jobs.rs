@@ -786,3 +786,119 @@ fn issue_14_a_reader_that_fails_aborts_the_job_and_prunes_nothing() {
         "nothing of the failed job committed"
     );
 }
+
+/// One JSONL record of id `id` whose body says `text`.
+fn record(id: &str, text: &str) -> serde_json::Value {
+    json!({"id": id, "title": format!("稿件{id}"), "body": format!("{text}。")})
+}
+
+#[test]
+fn issue_14_an_id_read_again_in_a_job_replaces_its_copy_and_is_counted_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let feed = tmp.path().join("feed.jsonl");
+    write_jsonl(
+        &feed,
+        &[
+            record("a", "甲版一"),
+            record("b", "乙版一"),
+            record("a", "甲版二"),
+            record("c", "丙版一"),
+        ],
+    );
+    let first = run(&dir, std::slice::from_ref(&feed), IndexOptions::default());
+    assert_eq!(
+        (first.read, first.new, first.repeated, first.total),
+        (4, 3, 1, 3),
+        "a counted once, by its last copy"
+    );
+    // a: changed, then back to what is indexed (unchanged in the end); b: changed twice
+    // (updated once); c: unchanged twice; d: new, three times.
+    write_jsonl(
+        &feed,
+        &[
+            record("a", "甲版三"),
+            record("b", "乙版二"),
+            record("d", "丁版一"),
+            record("a", "甲版二"),
+            record("c", "丙版一"),
+            record("b", "乙版三"),
+            record("d", "丁版二"),
+            record("c", "丙版一"),
+            record("d", "丁版三"),
+        ],
+    );
+    let second = run(&dir, std::slice::from_ref(&feed), prune());
+    assert_eq!(
+        (
+            second.read,
+            second.new,
+            second.updated,
+            second.unchanged,
+            second.repeated
+        ),
+        (9, 1, 1, 2, 5)
+    );
+    assert_eq!((second.deleted, second.total), (0, 4));
+    let engine = Engine::open(&dir).expect("open");
+    for (query, id) in [("甲版二", "a"), ("乙版三", "b"), ("丙版一", "c"), ("丁版三", "d")] {
+        assert_eq!(ids(&engine, query), [id], "{query} is the last copy of {id}");
+    }
+    for gone in ["甲版三", "乙版二", "丁版一", "丁版二"] {
+        assert!(ids(&engine, gone).is_empty(), "{gone} was replaced in the same job");
+    }
+    // A third job keeps what is unchanged and drops what the feed no longer has.
+    write_jsonl(&feed, &[record("d", "丁版三"), record("d", "丁版三")]);
+    let third = run(&dir, std::slice::from_ref(&feed), prune());
+    assert_eq!(
+        (third.unchanged, third.repeated, third.deleted, third.total),
+        (1, 1, 3, 1)
+    );
+    engine.reload().expect("reload");
+    assert_eq!(ids(&engine, "丁版三"), ["d"]);
+}
+
+/// CPU seconds (user + system, in clock ticks) the binary used for `args`, measured by the
+/// shell that waited for it: the machine's load changes the wall time, not this much.
+fn cpu_ticks(args: &[&str]) -> u64 {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#""$0" "$@" >/dev/null 2>&1; cat /proc/$$/stat"#)
+        .arg(env!("CARGO_BIN_EXE_xinwen"))
+        .args(args)
+        .output()
+        .expect("run sh");
+    let stat = String::from_utf8_lossy(&out.stdout);
+    // After "pid (comm)" the state is field 3; cutime and cstime are fields 16 and 17.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    field(16) + field(17)
+}
+
+#[test]
+fn issue_14_repeated_ids_cost_linear_time() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ticks = |n: usize| {
+        let feed = tmp.path().join(format!("same-{n}.jsonl"));
+        let lines: Vec<serde_json::Value> = (0..n).map(|i| record("same", &format!("版本{i}"))).collect();
+        write_jsonl(&feed, &lines);
+        let root = tmp.path().join(format!("ix-{n}"));
+        let ticks = cpu_ticks(&["index", "--index", text(&root), text(&feed)]);
+        let engine = Engine::open(&IndexDir::new(&root)).expect("open");
+        assert_eq!(engine.num_docs(), 1);
+        assert_eq!(ids(&engine, &format!("版本{}", n - 1)), ["same"], "the last copy wins");
+        ticks
+    };
+    let (small, large) = (ticks(20_000), ticks(80_000));
+    assert!(small > 0, "no CPU time measured");
+    // Linear: about 4× (less, with the start-up cost: 49 → 133 ticks); quadratic, as it
+    // was, 10× (98 → 976).
+    assert!(
+        large < 6 * small,
+        "4× the lines took {large} ticks against {small}: {:.1}×",
+        large as f64 / small as f64
+    );
+}

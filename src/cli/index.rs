@@ -143,6 +143,13 @@ fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> s
             .collect();
         writeln!(out, "rejected by reason: {}", reasons.join(", "))?;
     }
+    if report.repeated > 0 {
+        writeln!(
+            out,
+            "repeated {}: an id read again in this job replaces the copy read before",
+            report.repeated
+        )?;
+    }
     if report.skipped_files > 0 {
         writeln!(out, "skipped {} files that are not news inputs", report.skipped_files)?;
     }

@@ -6,9 +6,10 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument, Term};
+use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
 use tracing::{info, instrument};
 
+use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
 use crate::error::IndexError;
 use crate::post::{Article, Batch, Rejection};
@@ -24,10 +25,25 @@ pub struct Job {
     writer: IndexWriter<TantivyDocument>,
     /// id → content hash of the articles in the index when the job began.
     existing: HashMap<String, u64>,
-    /// Ids added or kept by this job.
-    seen: HashSet<String>,
+    /// What this job did with each id it read (the last copy read wins).
+    touched: HashMap<String, Touched>,
+    /// Ids this job deletes.
+    removed: HashSet<String>,
+    /// The rev of the next document added (see [`schema::Fields::stamp`]).
+    next_rev: u64,
+    /// Documents added: with `removed`, whether there is anything to commit.
+    writes: usize,
     pub(super) report: IndexReport,
     started: Instant,
+}
+
+/// What a job did with one id.
+#[derive(Debug, Clone, Copy)]
+struct Touched {
+    /// The rev of the copy this job added; `None` while the indexed copy is kept.
+    rev: Option<u64>,
+    /// What the last copy read does, compared with the index before the job.
+    outcome: Upserted,
 }
 
 /// What [`Job::upsert`] did with an article.
@@ -105,13 +121,19 @@ impl Job {
         // tantivy wants at least 15 MB a thread.
         let memory = options.memory.max(threads * 16 * 1024 * 1024);
         let writer = target.index.writer_with_num_threads(threads, memory)?;
+        // Every operation of a job takes an opstamp and the commit records the last one,
+        // so revs counted from the committed opstamp are never those of an older document.
+        let next_rev = writer.commit_opstamp() + 1;
         Ok(Job {
             dir: dir.clone(),
             lock,
             target,
             writer,
-            seen: HashSet::with_capacity(existing.len()),
+            touched: HashMap::with_capacity(existing.len()),
+            removed: HashSet::new(),
             existing,
+            next_rev,
+            writes: 0,
             report: IndexReport {
                 rebuilt: rebuild,
                 ..IndexReport::default()
@@ -120,38 +142,49 @@ impl Job {
         })
     }
 
-    fn id_term(&self, id: &str) -> Term {
-        Term::from_field_text(self.target.fields.id, id)
-    }
-
-    /// Adds or replaces an article (the same id twice in one job: the later copy wins).
+    /// Adds or replaces an article. The same id read again in one job replaces the copy
+    /// read before (the last one wins) and is counted once, by what its last copy does.
     pub fn upsert(&mut self, article: &Article) -> Result<Upserted, IndexError> {
         self.report.read += 1;
         let hash = schema::content_hash(article);
-        let repeated = !self.seen.insert(article.id.clone());
         let outcome = match self.existing.get(&article.id) {
-            Some(&old) if old == hash && !repeated => {
-                self.report.unchanged += 1;
-                return Ok(Upserted::Unchanged);
-            }
-            Some(_) => {
-                self.writer.delete_term(self.id_term(&article.id));
-                if !repeated {
-                    self.report.updated += 1;
-                }
-                Upserted::Updated
-            }
-            None if repeated => {
-                self.writer.delete_term(self.id_term(&article.id));
-                Upserted::Updated
-            }
-            None => {
-                self.report.new += 1;
-                Upserted::New
-            }
+            None => Upserted::New,
+            Some(&old) if old == hash => Upserted::Unchanged,
+            Some(_) => Upserted::Updated,
         };
-        self.writer.add_document(self.target.fields.to_doc(article))?;
+        let earlier = self.touched.get(&article.id).copied();
+        if let Some(earlier) = earlier {
+            self.report.repeated += 1;
+            self.count(earlier.outcome, -1);
+        }
+        self.count(outcome, 1);
+        // The indexed copy stays as long as every copy read equals it; otherwise the copy
+        // added last replaces it and every copy before (see `Sweep`).
+        let kept = outcome == Upserted::Unchanged && earlier.is_none_or(|e| e.rev.is_none());
+        let rev = if kept { None } else { Some(self.add(article)?) };
+        self.removed.remove(&article.id);
+        self.touched.insert(article.id.clone(), Touched { rev, outcome });
         Ok(outcome)
+    }
+
+    fn count(&mut self, outcome: Upserted, by: isize) {
+        let counter = match outcome {
+            Upserted::New => &mut self.report.new,
+            Upserted::Updated => &mut self.report.updated,
+            Upserted::Unchanged => &mut self.report.unchanged,
+        };
+        *counter = counter.saturating_add_signed(by);
+    }
+
+    /// Adds a document for `article`; returns its rev.
+    fn add(&mut self, article: &Article) -> Result<u64, IndexError> {
+        let rev = self.next_rev;
+        self.next_rev += 1;
+        let mut doc = self.target.fields.to_doc(article);
+        self.target.fields.stamp(&mut doc, rev);
+        self.writer.add_document(doc)?;
+        self.writes += 1;
+        Ok(rev)
     }
 
     /// Counts an input that could not become an article.
@@ -162,22 +195,27 @@ impl Job {
 
     /// Deletes an article; false when the id is not in the index.
     pub fn delete(&mut self, id: &str) -> bool {
-        let known = self.existing.contains_key(id) || self.seen.contains(id);
+        let indexed = self.existing.remove(id).is_some();
+        let touched = self.touched.remove(id);
+        if let Some(touched) = touched {
+            self.count(touched.outcome, -1);
+        }
+        let known = indexed || touched.is_some_and(|t| t.rev.is_some());
         if known {
-            self.writer.delete_term(self.id_term(id));
-            self.existing.remove(id);
-            self.seen.remove(id);
+            self.removed.insert(id.to_string());
+        }
+        if indexed {
             self.report.deleted += 1;
         }
         known
     }
 
-    /// Deletes every article this job did not see (a full mirror of the inputs).
+    /// Deletes every article this job did not read (a full mirror of the inputs).
     pub fn prune(&mut self) {
         let missing: Vec<String> = self
             .existing
             .keys()
-            .filter(|id| !self.seen.contains(*id))
+            .filter(|id| !self.touched.contains_key(*id))
             .cloned()
             .collect();
         for id in missing {
@@ -194,8 +232,15 @@ impl Job {
     /// and returns the report.
     #[instrument(skip_all, fields(root = %self.dir.root().display()))]
     pub fn finish(mut self, progress: &dyn Progress) -> Result<IndexReport, IndexError> {
-        let changed = self.report.new + self.report.updated + self.report.deleted > 0;
-        if changed || self.report.rebuilt {
+        let keep = std::mem::take(&mut self.touched)
+            .into_iter()
+            .filter_map(|(id, touched)| Some((id, touched.rev?)))
+            .collect();
+        let sweep = Sweep::new(self.target.fields.id, keep, std::mem::take(&mut self.removed));
+        if self.writes > 0 || !sweep.is_empty() || self.report.rebuilt {
+            if !sweep.is_empty() {
+                self.writer.delete_query(Box::new(sweep))?;
+            }
             progress.committing();
             pause_point("commit");
             self.writer.commit()?;

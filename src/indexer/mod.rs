@@ -9,6 +9,7 @@
 
 mod job;
 mod report;
+mod sweep;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

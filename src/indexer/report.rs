@@ -20,6 +20,8 @@ pub struct IndexReport {
     pub unchanged: usize,
     /// Articles deleted by `prune`.
     pub deleted: usize,
+    /// Articles read again in the same job: the last copy read wins, counted once.
+    pub repeated: usize,
     /// Inputs rejected.
     pub rejected: usize,
     /// Rejections counted by reason code.
