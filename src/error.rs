@@ -60,6 +60,13 @@ pub enum PostError {
 }
 
 impl PostError {
+    /// Whether the input could not be read at all (rather than read and refused for what
+    /// it holds): after such an error a job cannot know what the input holds, so it
+    /// deletes nothing.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(self, PostError::Read(_))
+    }
+
     /// A stable code for counting rejections by reason (report keys, JSON).
     pub fn code(&self) -> &'static str {
         match self {

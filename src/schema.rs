@@ -44,6 +44,8 @@ pub struct Fields {
     pub title_key: Field,
     /// Which copy of its id a job added (see [`Fields::stamp`]).
     pub rev: Field,
+    /// The file the article came from (see [`Fields::stamp`]).
+    pub origin: Field,
 }
 
 /// Field names, public for the code that reads fast fields by name.
@@ -62,6 +64,8 @@ pub mod names {
     pub const TITLE_KEY: &str = "title_key";
     /// See [`super::Fields::rev`].
     pub const REV: &str = "rev";
+    /// See [`super::Fields::origin`].
+    pub const ORIGIN: &str = "origin";
 }
 
 /// Builds the schema.
@@ -98,6 +102,7 @@ pub fn build() -> Schema {
     b.add_u64_field(names::HASH, FAST);
     b.add_u64_field(names::TITLE_KEY, INDEXED | FAST);
     b.add_u64_field(names::REV, FAST);
+    b.add_u64_field(names::ORIGIN, FAST);
     b.build()
 }
 
@@ -120,6 +125,7 @@ impl Fields {
             hash: f(names::HASH)?,
             title_key: f(names::TITLE_KEY)?,
             rev: f(names::REV)?,
+            origin: f(names::ORIGIN)?,
         })
     }
 
@@ -158,10 +164,13 @@ impl Fields {
         doc
     }
 
-    /// Marks a document with its rev, a number no other document of the index has: a job
-    /// keeps the last copy of an id it added by its rev and deletes the others.
-    pub fn stamp(&self, doc: &mut TantivyDocument, rev: u64) {
+    /// Marks a document with its rev, a number no other document of the index has (a job
+    /// keeps the last copy of an id it added by its rev and deletes the others), and with
+    /// its origin, the file it came from (a prune keeps the articles of a file it could
+    /// not read completely).
+    pub fn stamp(&self, doc: &mut TantivyDocument, rev: u64, origin: u64) {
         doc.add_u64(self.rev, rev);
+        doc.add_u64(self.origin, origin);
     }
 
     /// The stored fields of a document.
@@ -208,6 +217,22 @@ pub struct StoredArticle {
     pub date: Option<OffsetDateTime>,
     /// Publisher.
     pub source: Option<String>,
+}
+
+impl From<StoredArticle> for Article {
+    /// The article again, as it was indexed (a rebuild re-indexes articles it keeps).
+    fn from(stored: StoredArticle) -> Article {
+        Article {
+            id: stored.id,
+            url: stored.url,
+            title: stored.title,
+            body: stored.body,
+            date: stored.date,
+            tags: stored.tags,
+            categories: stored.categories,
+            source: stored.source,
+        }
+    }
 }
 
 impl StoredArticle {

@@ -769,7 +769,7 @@ fn issue_14_a_reader_that_fails_aborts_the_job_and_prunes_nothing() {
     .expect("valid record");
     let err = indexer::run_batches(&dir, &prune(), &Silent, |_| {
         let first = xinwen::post::Batch {
-            items: vec![Ok(article)],
+            items: vec![(xinwen::post::Origin::NONE, Ok(article))],
             bytes: 0,
         };
         std::iter::once(first).chain(std::iter::from_fn(|| panic!("the input went away")))
@@ -900,5 +900,166 @@ fn issue_14_repeated_ids_cost_linear_time() {
         large < 6 * small,
         "4× the lines took {large} ticks against {small}: {:.1}×",
         large as f64 / small as f64
+    );
+}
+
+#[test]
+fn issue_14_prune_with_an_unreadable_input_deletes_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &common_inputs(), IndexOptions::default());
+    let (posts, typo) = (fixtures("posts"), tmp.path().join("typo/path"));
+    let (code, stdout, stderr) = xinwen(&["index", "--prune", "--index", text(&root), text(&posts), text(&typo)]);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("read 61 · indexed 0 (new 0, updated 0) · unchanged 60 · deleted 0 · rejected 1")
+    );
+    assert!(stdout.contains("76 articles in "), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "nothing was pruned: 1 input could not be read"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        format!(
+            "xinwen: rejected {}: cannot read: No such file or directory (os error 2)\n",
+            typo.display()
+        )
+    );
+
+    // A file that cannot be read inside a folder (here a link to nowhere) stops the
+    // deletions too, and says so in the JSON report.
+    let folder = tmp.path().join("feeds");
+    std::fs::create_dir(&folder).expect("mkdir");
+    std::os::unix::fs::symlink(tmp.path().join("gone.jsonl"), folder.join("gone.jsonl")).expect("symlink");
+    let (code, stdout, _) = xinwen(&[
+        "index",
+        "--prune",
+        "--json",
+        "--index",
+        text(&root),
+        text(&posts),
+        text(&folder),
+    ]);
+    assert_eq!(code, Some(2));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(report["deleted"], 0);
+    assert_eq!(report["total"], 76);
+    assert_eq!(report["withheld"], "nothing was pruned: 1 input could not be read");
+}
+
+fn common_inputs() -> Vec<PathBuf> {
+    vec![fixtures("posts"), fixtures("jsonl")]
+}
+
+#[test]
+fn issue_14_a_rebuild_that_cannot_read_an_input_keeps_the_live_index() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("index");
+    run(&IndexDir::new(&root), &common_inputs(), IndexOptions::default());
+    let before = Engine::open(&IndexDir::new(&root)).expect("open");
+    let (posts, typo) = (fixtures("posts"), tmp.path().join("typo"));
+    let (code, stdout, _) = xinwen(&["index", "--rebuild", "--index", text(&root), text(&posts), text(&typo)]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "the rebuild was not switched to: 1 input could not be read; the live index is unchanged"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("76 articles in ") && !stdout.contains("(new build)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        generation_names(&root),
+        ["gen-000001"],
+        "the unfinished rebuild is removed"
+    );
+    let after = Engine::open(&IndexDir::new(&root)).expect("open");
+    assert_eq!((after.generation(), after.num_docs()), (before.generation(), 76));
+}
+
+#[test]
+fn issue_14_a_file_with_rejected_parts_keeps_its_articles_through_prune_and_rebuild() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).expect("mkdir");
+    let feed = input.join("a-feed.jsonl");
+    write_jsonl(&feed, &series(0, 5, 1));
+    std::fs::copy(fixtures("posts/sh-close.md"), input.join("b-close.md")).expect("copy");
+    std::fs::copy(
+        fixtures("posts/2024-05-20-ev-price-war.md"),
+        input.join("ev-price-war.md"),
+    )
+    .expect("copy");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    let first = run(&dir, std::slice::from_ref(&input), prune());
+    assert_eq!((first.new, first.total), (7, 7));
+
+    // The feed loses s-4 and garbles the line of s-2: which ids did the garbled line hold?
+    // No one can say, so every article of the feed stays. The post ev-price-war.md is edited into
+    // a post without a title: it stays as it was. b-close.md is removed: it is pruned.
+    let mut lines: Vec<String> = series(0, 4, 1).iter().map(|a| a.to_string()).collect();
+    lines[2] = "{\"id\": \"s-2\", \"title\": ".into();
+    std::fs::write(&feed, lines.join("\n") + "\n").expect("write");
+    std::fs::copy(fixtures("bad/missing-title.md"), input.join("ev-price-war.md")).expect("copy");
+    std::fs::remove_file(input.join("b-close.md")).expect("rm");
+    let second = run(&dir, std::slice::from_ref(&input), prune());
+    assert_eq!(
+        (
+            second.unchanged,
+            second.rejected,
+            second.deleted,
+            second.kept,
+            second.total
+        ),
+        (3, 2, 1, 3, 6),
+        "{:?}",
+        second.rejections
+    );
+    assert_eq!(second.withheld, None);
+    let engine = Engine::open(&dir).expect("open");
+    for (query, id) in [("kx00002", "s-2"), ("kx00004", "s-4"), ("骁驰汽车", "ev-price-war")] {
+        assert_eq!(ids(&engine, query), [id], "{id} is kept");
+    }
+
+    // A rebuild keeps them the same way: taken from the index it replaces.
+    let rebuilt = run(&dir, std::slice::from_ref(&input), rebuild());
+    assert!(rebuilt.rebuilt);
+    assert_eq!((rebuilt.new, rebuilt.kept, rebuilt.total), (3, 3, 6));
+    let engine = Engine::open(&dir).expect("open");
+    for (query, id) in [("kx00002", "s-2"), ("kx00004", "s-4"), ("骁驰汽车", "ev-price-war")] {
+        assert_eq!(ids(&engine, query), [id], "{id} is kept by the rebuild");
+    }
+
+    // Once the feed reads cleanly, what it no longer lists is pruned.
+    write_jsonl(&feed, &series(0, 4, 1));
+    let clean = run(&dir, std::slice::from_ref(&input), prune());
+    assert_eq!((clean.new, clean.deleted, clean.kept, clean.total), (0, 1, 1, 5));
+    engine.reload().expect("reload");
+    assert!(ids(&engine, "kx00004").is_empty());
+}
+
+#[test]
+fn an_article_is_the_same_whichever_directory_the_job_runs_from() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("input");
+    std::fs::create_dir(&input).expect("mkdir");
+    write_jsonl(&input.join("feed.jsonl"), &series(0, 3, 1));
+    let root = tmp.path().join("index");
+    let (code, _, _) = xinwen(&["index", "--index", text(&root), text(&input)]);
+    assert_eq!(code, Some(0));
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["index", "--prune", "--index", text(&root), "input"])
+        .current_dir(tmp.path())
+        .output()
+        .expect("run xinwen");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().next(),
+        Some("read 3 · indexed 0 (new 0, updated 0) · unchanged 3 · deleted 0 · rejected 0")
     );
 }

@@ -143,6 +143,16 @@ fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> s
             .collect();
         writeln!(out, "rejected by reason: {}", reasons.join(", "))?;
     }
+    if report.kept > 0 {
+        writeln!(
+            out,
+            "kept {}: not in the inputs, but from files with rejected parts, which may still hold them",
+            report.kept
+        )?;
+    }
+    if let Some(withheld) = &report.withheld {
+        writeln!(out, "{withheld}")?;
+    }
     if report.repeated > 0 {
         writeln!(
             out,

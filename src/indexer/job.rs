@@ -12,7 +12,7 @@ use tracing::{info, instrument};
 use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
 use crate::error::IndexError;
-use crate::post::{Article, Batch, Rejection};
+use crate::post::{Article, Batch, Origin, Rejection};
 use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
@@ -23,18 +23,37 @@ pub struct Job {
     lock: WriterLock,
     target: OpenIndex,
     writer: IndexWriter<TantivyDocument>,
-    /// id → content hash of the articles in the index when the job began.
-    existing: HashMap<String, u64>,
+    /// The live index a rebuild replaces, when it opens: the articles of partly rejected
+    /// files are taken from it.
+    previous: Option<OpenIndex>,
+    /// Whether a live generation existed when the job began: a rebuild that could not
+    /// read every input does not replace it.
+    replaces_live: bool,
+    /// The articles in the index when the job began.
+    existing: HashMap<String, Indexed>,
     /// What this job did with each id it read (the last copy read wins).
     touched: HashMap<String, Touched>,
     /// Ids this job deletes.
     removed: HashSet<String>,
+    /// Files read with rejected parts: their articles are not pruned.
+    partial: HashSet<Origin>,
+    /// Inputs that could not be read: the job deletes nothing and switches to no rebuild.
+    unreadable: usize,
     /// The rev of the next document added (see [`schema::Fields::stamp`]).
     next_rev: u64,
     /// Documents added: with `removed`, whether there is anything to commit.
     writes: usize,
     pub(super) report: IndexReport,
     started: Instant,
+}
+
+/// An article in the index when the job began.
+#[derive(Debug, Clone, Copy)]
+struct Indexed {
+    /// Its content hash.
+    hash: u64,
+    /// The file it came from.
+    origin: Origin,
 }
 
 /// What a job did with one id.
@@ -72,35 +91,25 @@ impl Job {
         let live = dir
             .live_generation()?
             .map(|generation| dir.open_generation(&generation));
+        let replaces_live = live.is_some();
         let rebuild = options.rebuild || live.is_none();
-        let target = if rebuild {
-            match &live {
+        let (target, previous) = if rebuild {
+            let previous = match live {
                 Some(Ok(open)) => {
-                    dir.remove_stale_generations(&lock, open)?;
+                    dir.remove_stale_generations(&lock, &open)?;
+                    Some(open)
                 }
                 // The rebuild replaces an index this version cannot open; it is removed
                 // once the new one is live.
-                Some(Err(e)) => tracing::warn!(error = %e, "rebuilding over an index that does not open"),
-                None => {}
-            }
-            // A later rebuild segments as the live index does unless told otherwise: a
-            // dictionary given once stays until it is replaced or dropped.
-            let kept = match (&options.user_dict, options.drop_user_dict) {
-                (Some(new), _) => Some(new.clone()),
-                (None, true) => None,
-                (None, false) => dir.live_user_dict()?,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "rebuilding over an index that does not open");
+                    None
+                }
+                None => None,
             };
-            dir.create_generation(kept.as_deref())?
-        } else if options.user_dict.is_some() {
-            return Err(IndexError::Refused(
-                "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
-            ));
-        } else if options.drop_user_dict && dir.live_user_dict()?.is_some() {
-            return Err(IndexError::Refused(
-                "dropping the user dictionary changes how every article is segmented: pass --rebuild with --no-dict"
-                    .into(),
-            ));
+            (new_generation(dir, options)?, previous)
         } else {
+            check_dictionary(dir, options)?;
             let open = live.ok_or_else(|| IndexError::Missing {
                 path: dir.root().to_path_buf(),
             })??;
@@ -108,12 +117,12 @@ impl Job {
             if removed > 0 {
                 info!(removed, "removed old generations");
             }
-            open
+            (open, None)
         };
         let existing = if rebuild {
             HashMap::new()
         } else {
-            existing_hashes(&target)?
+            indexed_articles(&target)?
         };
         let threads = options
             .threads
@@ -129,8 +138,12 @@ impl Job {
             lock,
             target,
             writer,
+            previous,
+            replaces_live,
             touched: HashMap::with_capacity(existing.len()),
             removed: HashSet::new(),
+            partial: HashSet::new(),
+            unreadable: 0,
             existing,
             next_rev,
             writes: 0,
@@ -144,12 +157,19 @@ impl Job {
 
     /// Adds or replaces an article. The same id read again in one job replaces the copy
     /// read before (the last one wins) and is counted once, by what its last copy does.
+    /// An article that moved to another file is rewritten, so it is kept with the file it
+    /// is in now.
     pub fn upsert(&mut self, article: &Article) -> Result<Upserted, IndexError> {
+        self.upsert_from(article, Origin::NONE)
+    }
+
+    /// [`Job::upsert`] of an article read from the file `origin`.
+    pub fn upsert_from(&mut self, article: &Article, origin: Origin) -> Result<Upserted, IndexError> {
         self.report.read += 1;
         let hash = schema::content_hash(article);
         let outcome = match self.existing.get(&article.id) {
             None => Upserted::New,
-            Some(&old) if old == hash => Upserted::Unchanged,
+            Some(old) if old.hash == hash && old.origin == origin => Upserted::Unchanged,
             Some(_) => Upserted::Updated,
         };
         let earlier = self.touched.get(&article.id).copied();
@@ -161,7 +181,7 @@ impl Job {
         // The indexed copy stays as long as every copy read equals it; otherwise the copy
         // added last replaces it and every copy before (see `Sweep`).
         let kept = outcome == Upserted::Unchanged && earlier.is_none_or(|e| e.rev.is_none());
-        let rev = if kept { None } else { Some(self.add(article)?) };
+        let rev = if kept { None } else { Some(self.add(article, origin)?) };
         self.removed.remove(&article.id);
         self.touched.insert(article.id.clone(), Touched { rev, outcome });
         Ok(outcome)
@@ -177,19 +197,31 @@ impl Job {
     }
 
     /// Adds a document for `article`; returns its rev.
-    fn add(&mut self, article: &Article) -> Result<u64, IndexError> {
+    fn add(&mut self, article: &Article, origin: Origin) -> Result<u64, IndexError> {
         let rev = self.next_rev;
         self.next_rev += 1;
         let mut doc = self.target.fields.to_doc(article);
-        self.target.fields.stamp(&mut doc, rev);
+        self.target.fields.stamp(&mut doc, rev, origin.0);
         self.writer.add_document(doc)?;
         self.writes += 1;
         Ok(rev)
     }
 
-    /// Counts an input that could not become an article.
+    /// Counts an input that came from no file (pushed) and could not become an article.
     pub fn reject(&mut self, rejection: Rejection) {
+        self.reject_from(rejection, Origin::NONE);
+    }
+
+    /// Counts an input of the file `origin` that could not become an article. The
+    /// articles that file held stay in the index even if a prune does not see them (which
+    /// did the rejected part hold? no one can say); an input that could not be read at
+    /// all stops the job's deletions altogether.
+    pub fn reject_from(&mut self, rejection: Rejection, origin: Origin) {
         self.report.read += 1;
+        if rejection.reason.is_unreadable() {
+            self.unreadable += 1;
+        }
+        self.partial.insert(origin);
         self.report.reject(rejection);
     }
 
@@ -210,14 +242,28 @@ impl Job {
         known
     }
 
-    /// Deletes every article this job did not read (a full mirror of the inputs).
+    /// Deletes every article this job did not read (a full mirror of the inputs), but
+    /// those of files read with rejected parts, and nothing at all when an input could
+    /// not be read (as rsync's `--delete` after an I/O error).
     pub fn prune(&mut self) {
-        let missing: Vec<String> = self
-            .existing
-            .keys()
-            .filter(|id| !self.touched.contains_key(*id))
-            .cloned()
-            .collect();
+        if self.unreadable > 0 {
+            self.report.withheld = Some(format!(
+                "nothing was pruned: {} could not be read",
+                inputs(self.unreadable)
+            ));
+            return;
+        }
+        let mut missing = Vec::new();
+        for (id, indexed) in &self.existing {
+            if self.touched.contains_key(id) {
+                continue;
+            }
+            if self.partial.contains(&indexed.origin) {
+                self.report.kept += 1;
+            } else {
+                missing.push(id.clone());
+            }
+        }
         for id in missing {
             self.delete(&id);
         }
@@ -232,6 +278,12 @@ impl Job {
     /// and returns the report.
     #[instrument(skip_all, fields(root = %self.dir.root().display()))]
     pub fn finish(mut self, progress: &dyn Progress) -> Result<IndexReport, IndexError> {
+        if self.report.rebuilt && self.replaces_live && self.unreadable > 0 {
+            return self.discard();
+        }
+        if self.report.rebuilt && !self.partial.is_empty() {
+            self.carry_over()?;
+        }
         let keep = std::mem::take(&mut self.touched)
             .into_iter()
             .filter_map(|(id, touched)| Some((id, touched.rev?)))
@@ -272,6 +324,72 @@ impl Job {
 }
 
 impl Job {
+    /// Gives up a rebuild that could not read every input: the live index stays, the new
+    /// generation is removed.
+    fn discard(mut self) -> Result<IndexReport, IndexError> {
+        self.writer.rollback()?;
+        let Job {
+            dir,
+            lock,
+            writer,
+            previous,
+            unreadable,
+            mut report,
+            started,
+            ..
+        } = self;
+        drop(writer);
+        dir.remove_unfinished(&lock)?;
+        report.rebuilt = false;
+        report.withheld = Some(format!(
+            "the rebuild was not switched to: {} could not be read; the live index is unchanged",
+            inputs(unreadable)
+        ));
+        report.total = match previous {
+            Some(open) => open.index.reader()?.searcher().num_docs(),
+            None => 0,
+        };
+        report.elapsed = started.elapsed();
+        info!(unreadable, "rebuild withheld");
+        Ok(report)
+    }
+
+    /// Copies into a rebuild the articles of the index it replaces whose file was read
+    /// with rejected parts and that the rebuild did not read again: they stay, as they
+    /// would in an incremental job with prune.
+    fn carry_over(&mut self) -> Result<(), IndexError> {
+        let Some(previous) = self.previous.take() else {
+            return Ok(());
+        };
+        let searcher = previous.index.reader()?.searcher();
+        for segment in searcher.segment_readers() {
+            let origins = segment.fast_fields().u64(schema::names::ORIGIN)?;
+            let store = segment.get_store_reader(1).map_err(|source| IndexError::Io {
+                context: "cannot read the stored articles of the live index".into(),
+                source,
+            })?;
+            for doc in segment.doc_ids_alive() {
+                let origin = Origin(origins.first(doc).unwrap_or_default());
+                if !self.partial.contains(&origin) {
+                    continue;
+                }
+                let stored: TantivyDocument = store.get(doc)?;
+                let article = Article::from(previous.fields.from_doc(&stored));
+                if self.touched.contains_key(&article.id) {
+                    continue;
+                }
+                let rev = self.add(&article, origin)?;
+                let touched = Touched {
+                    rev: Some(rev),
+                    outcome: Upserted::Unchanged,
+                };
+                self.touched.insert(article.id, touched);
+                self.report.kept += 1;
+            }
+        }
+        Ok(())
+    }
+
     /// Upserts every article of `batches` and counts every rejection, reading on another
     /// thread one batch ahead.
     pub(super) fn read<I>(&mut self, batches: I, progress: &dyn Progress) -> Result<(), IndexError>
@@ -301,13 +419,13 @@ impl Job {
         let mut articles = 0u64;
         for batch in rx {
             self.report.bytes += batch.bytes;
-            for item in batch.items {
+            for (origin, item) in batch.items {
                 match item {
                     Ok(article) => {
                         articles += 1;
-                        self.upsert(&article)?;
+                        self.upsert_from(&article, origin)?;
                     }
-                    Err(rejection) => self.reject(rejection),
+                    Err(rejection) => self.reject_from(rejection, origin),
                 }
             }
             progress.advance(articles, self.report.bytes);
@@ -332,9 +450,45 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "a panic".into())
 }
 
-/// id → content hash of every live article: ids from the `id` field's terms and postings,
-/// hashes from the fast field (reading stored documents would decompress every body).
-fn existing_hashes(open: &OpenIndex) -> Result<HashMap<String, u64>, IndexError> {
+/// "1 input", "3 inputs".
+fn inputs(n: usize) -> String {
+    if n == 1 {
+        "1 input".into()
+    } else {
+        format!("{n} inputs")
+    }
+}
+
+/// A new generation for a rebuild. A rebuild segments as the live index does unless told
+/// otherwise: a dictionary given once stays until it is replaced or dropped.
+fn new_generation(dir: &IndexDir, options: &IndexOptions) -> Result<OpenIndex, IndexError> {
+    let kept = match (&options.user_dict, options.drop_user_dict) {
+        (Some(new), _) => Some(new.clone()),
+        (None, true) => None,
+        (None, false) => dir.live_user_dict()?,
+    };
+    dir.create_generation(kept.as_deref())
+}
+
+/// An incremental job segments as the index was built: a dictionary change needs a rebuild.
+fn check_dictionary(dir: &IndexDir, options: &IndexOptions) -> Result<(), IndexError> {
+    if options.user_dict.is_some() {
+        return Err(IndexError::Refused(
+            "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
+        ));
+    }
+    if options.drop_user_dict && dir.live_user_dict()?.is_some() {
+        return Err(IndexError::Refused(
+            "dropping the user dictionary changes how every article is segmented: pass --rebuild with --no-dict".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Every live article's id, content hash and origin: ids from the `id` field's terms and
+/// postings, the rest from fast fields (reading stored documents would decompress every
+/// body).
+fn indexed_articles(open: &OpenIndex) -> Result<HashMap<String, Indexed>, IndexError> {
     let reader = open.index.reader()?;
     let searcher = reader.searcher();
     let io = |context: &'static str| {
@@ -346,6 +500,7 @@ fn existing_hashes(open: &OpenIndex) -> Result<HashMap<String, u64>, IndexError>
     let mut out = HashMap::with_capacity(searcher.num_docs() as usize);
     for segment in searcher.segment_readers() {
         let hashes = segment.fast_fields().u64(schema::names::HASH)?;
+        let origins = segment.fast_fields().u64(schema::names::ORIGIN)?;
         let inverted = segment.inverted_index(open.fields.id)?;
         let mut terms = inverted.terms().stream().map_err(io("cannot read the id terms"))?;
         while terms.advance() {
@@ -358,7 +513,11 @@ fn existing_hashes(open: &OpenIndex) -> Result<HashMap<String, u64>, IndexError>
             let mut doc = postings.doc();
             while doc != TERMINATED {
                 if !segment.is_deleted(doc) {
-                    out.insert(id.to_string(), hashes.first(doc).unwrap_or_default());
+                    let indexed = Indexed {
+                        hash: hashes.first(doc).unwrap_or_default(),
+                        origin: Origin(origins.first(doc).unwrap_or_default()),
+                    };
+                    out.insert(id.to_string(), indexed);
                 }
                 doc = postings.advance();
             }

@@ -90,7 +90,7 @@ pub fn run(
         job.report.skipped_files = found.skipped;
         progress.start(post::sources::total_bytes(&found.inputs));
         let rejected = found.rejected.into_iter().map(|r| Batch {
-            items: vec![Err(r)],
+            items: vec![(post::Origin::NONE, Err(r))],
             bytes: 0,
         });
         rejected.chain(post::Reader::new(found.inputs))

@@ -22,6 +22,12 @@ pub struct IndexReport {
     pub deleted: usize,
     /// Articles read again in the same job: the last copy read wins, counted once.
     pub repeated: usize,
+    /// Articles not in this job's inputs that a prune or rebuild kept, because the file
+    /// they came from was read with rejected parts.
+    pub kept: usize,
+    /// What the job did not do, and why: no prune, or no switch to the rebuilt index,
+    /// after an input could not be read.
+    pub withheld: Option<String>,
     /// Inputs rejected.
     pub rejected: usize,
     /// Rejections counted by reason code.

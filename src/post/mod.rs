@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::error::PostError;
 pub use date::{ParsedDate, format_date, parse_date};
-pub use sources::{Batch, Input, InputKind, Reader};
+pub use sources::{Batch, Input, InputKind, Origin, Reader};
 
 /// The largest post file or JSONL line read; anything larger is rejected, not truncated.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;

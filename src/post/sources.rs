@@ -48,10 +48,28 @@ impl InputKind {
 /// One file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
-    /// The file.
+    /// The file, as the user named it (or below a folder they named).
     pub path: PathBuf,
     /// How to read it.
     pub kind: InputKind,
+    /// Which file it is, whatever the working directory.
+    pub origin: Origin,
+}
+
+/// The file an article came from, as a hash of its absolute path: a job remembers it with
+/// each article, so a prune keeps the articles of a file it could not read completely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Origin(pub u64);
+
+impl Origin {
+    /// Articles that came from no file (pushed over HTTP).
+    pub const NONE: Origin = Origin(0);
+
+    /// The origin of the file at `absolute`.
+    pub fn of(absolute: &Path) -> Origin {
+        // 0 stays free for NONE.
+        Origin(xxhash_rust::xxh3::xxh3_64(absolute.as_os_str().as_encoded_bytes()).max(1))
+    }
 }
 
 /// The files found under the given paths.
@@ -71,13 +89,19 @@ pub struct Found {
 pub fn find_inputs(paths: &[PathBuf]) -> Found {
     let mut found = Found::default();
     for path in paths {
+        // Origins hash the absolute path, so the same file is the same origin whichever
+        // directory a job runs from.
+        let absolute = std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .unwrap_or_else(|_| path.clone());
         match std::fs::metadata(path) {
             Err(e) => found.rejected.push(reject(path, None, PostError::Read(e.to_string()))),
-            Ok(meta) if meta.is_dir() => walk(path, &mut found),
+            Ok(meta) if meta.is_dir() => walk(path, &absolute, &mut found),
             Ok(_) => match InputKind::of(path) {
                 Some(kind) => found.inputs.push(Input {
                     path: path.clone(),
                     kind,
+                    origin: Origin::of(&absolute),
                 }),
                 None => found.rejected.push(reject(
                     path,
@@ -93,7 +117,8 @@ pub fn find_inputs(paths: &[PathBuf]) -> Found {
     found
 }
 
-fn walk(dir: &Path, found: &mut Found) {
+/// Walks the folder `dir` (whose absolute path is `absolute`).
+fn walk(dir: &Path, absolute: &Path, found: &mut Found) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -101,18 +126,27 @@ fn walk(dir: &Path, found: &mut Found) {
             return;
         }
     };
-    let mut entries: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let mut names = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => names.push(entry.file_name()),
+            // A folder listed in part hides files: that is a read error, not an empty folder.
+            Err(e) => found.rejected.push(reject(dir, None, PostError::Read(e.to_string()))),
+        }
+    }
+    names.sort();
+    for file_name in names {
+        let path = dir.join(&file_name);
+        let name = file_name.to_str().unwrap_or_default();
         if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
             found.skipped += 1;
             continue;
         }
         if path.is_dir() {
-            walk(&path, found);
+            walk(&path, &absolute.join(&file_name), found);
         } else if let Some(kind) = InputKind::of(&path) {
-            found.inputs.push(Input { path, kind });
+            let origin = Origin::of(&absolute.join(&file_name));
+            found.inputs.push(Input { path, kind, origin });
         } else {
             found.skipped += 1;
         }
@@ -132,8 +166,8 @@ fn reject(path: &Path, line: Option<usize>, reason: PostError) -> Rejection {
 /// A batch of parse results, in input order.
 #[derive(Debug, Default)]
 pub struct Batch {
-    /// Articles and rejections.
-    pub items: Vec<Result<Article, Rejection>>,
+    /// Articles and rejections, each with the file it came from.
+    pub items: Vec<(Origin, Result<Article, Rejection>)>,
     /// Bytes of input files this batch consumed (compressed size for `.gz`), for progress.
     pub bytes: u64,
 }
@@ -147,6 +181,7 @@ pub struct Reader {
 
 struct LineSource {
     path: PathBuf,
+    origin: Origin,
     lines: Box<dyn BufRead + Send>,
     line_no: usize,
     done: bool,
@@ -187,7 +222,11 @@ impl Reader {
         let parsed: Vec<(Result<Article, Rejection>, u64)> = posts.par_iter().map(read_post).collect();
         let bytes = parsed.iter().map(|(_, b)| b).sum();
         Batch {
-            items: parsed.into_iter().map(|(r, _)| r).collect(),
+            items: posts
+                .iter()
+                .zip(parsed)
+                .map(|(input, (r, _))| (input.origin, r))
+                .collect(),
             bytes,
         }
     }
@@ -281,19 +320,21 @@ impl Iterator for Reader {
             if let Some(source) = self.current.as_mut() {
                 let (lines, error, bytes) = source.take_lines();
                 let path = source.path.clone();
+                let origin = source.origin;
                 if source.done {
                     self.current = None;
                 }
                 if lines.is_empty() && error.is_none() {
                     continue;
                 }
-                let mut items: Vec<Result<Article, Rejection>> = lines
+                let mut items: Vec<(Origin, Result<Article, Rejection>)> = lines
                     .par_iter()
                     .map(|(line_no, line)| {
-                        parse_jsonl_bytes(line).map_err(|reason| reject(&path, Some(*line_no), reason))
+                        let parsed = parse_jsonl_bytes(line).map_err(|reason| reject(&path, Some(*line_no), reason));
+                        (origin, parsed)
                     })
                     .collect();
-                items.extend(error.map(Err));
+                items.extend(error.map(|e| (origin, Err(e))));
                 return Some(Batch { items, bytes });
             }
             match self.inputs.next() {
@@ -311,6 +352,7 @@ impl Iterator for Reader {
                         Ok(lines) => {
                             self.current = Some(LineSource {
                                 path: input.path,
+                                origin: input.origin,
                                 lines,
                                 line_no: 0,
                                 done: false,
@@ -320,7 +362,7 @@ impl Iterator for Reader {
                         }
                         Err(reason) => {
                             let rejected = Batch {
-                                items: vec![Err(reject(&input.path, None, reason))],
+                                items: vec![(input.origin, Err(reject(&input.path, None, reason)))],
                                 bytes: 0,
                             };
                             return Some(match flushed {
