@@ -57,6 +57,9 @@ pub enum PostError {
     /// A JSONL line that is JSON but not an object.
     #[error("not a JSON object")]
     NotAnObject,
+    /// A news file name on something that is not a regular file (reading a FIFO blocks).
+    #[error("not a regular file ({0})")]
+    NotAFile(&'static str),
 }
 
 impl PostError {
@@ -64,7 +67,7 @@ impl PostError {
     /// it holds): after such an error a job cannot know what the input holds, so it
     /// deletes nothing.
     pub fn is_unreadable(&self) -> bool {
-        matches!(self, PostError::Read(_))
+        matches!(self, PostError::Read(_) | PostError::NotAFile(_))
     }
 
     /// A stable code for counting rejections by reason (report keys, JSON).
@@ -82,6 +85,7 @@ impl PostError {
             PostError::EmptyBody => "empty_body",
             PostError::InvalidJson(_) => "invalid_json",
             PostError::NotAnObject => "not_an_object",
+            PostError::NotAFile(_) => "not_a_file",
         }
     }
 }

@@ -163,5 +163,12 @@ fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> s
     if report.skipped_files > 0 {
         writeln!(out, "skipped {} files that are not news inputs", report.skipped_files)?;
     }
+    if report.skipped_folders > 0 {
+        writeln!(
+            out,
+            "skipped {} links to folders read already (each folder is read once)",
+            report.skipped_folders
+        )?;
+    }
     Ok(())
 }

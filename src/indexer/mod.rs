@@ -88,6 +88,7 @@ pub fn run(
         // Walked once the lock is held, so a job that waited reads the inputs as they are now.
         let found = post::sources::find_inputs(paths);
         job.report.skipped_files = found.skipped;
+        job.report.skipped_folders = found.folders_again;
         progress.start(post::sources::total_bytes(&found.inputs));
         let rejected = found.rejected.into_iter().map(|r| Batch {
             items: vec![(post::Origin::NONE, Err(r))],

@@ -37,6 +37,8 @@ pub struct IndexReport {
     pub rejections: Vec<Rejection>,
     /// Files in the input folders that are not news inputs.
     pub skipped_files: usize,
+    /// Links to folders read already in this job (loops included): not read again.
+    pub skipped_folders: usize,
     /// Articles in the index after the job.
     pub total: u64,
     /// Input bytes read.

@@ -1,6 +1,7 @@
 //! Input paths → the files to read (folders walked recursively, in a stable order) → batches
 //! of parsed articles, parsed on all cores and delivered in input order.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
+use tracing::debug;
 
 use super::{Article, Location, MAX_INPUT_BYTES, Rejection, jsonl, parse_post_bytes};
 use crate::error::PostError;
@@ -83,11 +85,16 @@ pub struct Found {
     pub rejected: Vec<Rejection>,
     /// Files inside folders that are not news inputs (images, `README.md`, hidden files).
     pub skipped: usize,
+    /// Links to folders walked already (a link to a parent is a loop): not walked again.
+    pub folders_again: usize,
 }
 
-/// Walks `paths`: files are taken as they are, folders recursively.
+/// Walks `paths`: files are taken as they are, folders recursively. Each folder is
+/// visited once, however many links lead to it (a link to a parent folder is a loop), and
+/// a news file that is not a regular file (a FIFO, a device) is rejected: reading one
+/// could block the job forever.
 pub fn find_inputs(paths: &[PathBuf]) -> Found {
-    let mut found = Found::default();
+    let mut walker = Walker::default();
     for path in paths {
         // Origins hash the absolute path, so the same file is the same origin whichever
         // directory a job runs from.
@@ -95,62 +102,132 @@ pub fn find_inputs(paths: &[PathBuf]) -> Found {
             .or_else(|_| std::path::absolute(path))
             .unwrap_or_else(|_| path.clone());
         match std::fs::metadata(path) {
-            Err(e) => found.rejected.push(reject(path, None, PostError::Read(e.to_string()))),
-            Ok(meta) if meta.is_dir() => walk(path, &absolute, &mut found),
-            Ok(_) => match InputKind::of(path) {
-                Some(kind) => found.inputs.push(Input {
-                    path: path.clone(),
-                    kind,
-                    origin: Origin::of(&absolute),
-                }),
-                None => found.rejected.push(reject(
+            Err(e) => walker.reject(path, PostError::Read(e.to_string())),
+            Ok(meta) if meta.is_dir() => walker.walk(path, &absolute, &meta),
+            Ok(meta) => match InputKind::of(path) {
+                Some(kind) => walker.file(path.clone(), &absolute, kind, &meta),
+                None => walker.reject(
                     path,
-                    None,
                     PostError::Read(
                         "not a news file: expected .md, .markdown, .html, .htm, .txt, .jsonl, .ndjson or .jsonl.gz"
                             .into(),
                     ),
-                )),
+                ),
             },
         }
     }
-    found
+    walker.found
 }
 
-/// Walks the folder `dir` (whose absolute path is `absolute`).
-fn walk(dir: &Path, absolute: &Path, found: &mut Found) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            found.rejected.push(reject(dir, None, PostError::Read(e.to_string())));
+/// The state of a walk: what it found, and the folders it has been in.
+#[derive(Default)]
+struct Walker {
+    found: Found,
+    /// Every folder entered (see [`folder_key`]).
+    visited: HashSet<FolderKey>,
+}
+
+impl Walker {
+    fn reject(&mut self, path: &Path, reason: PostError) {
+        self.found.rejected.push(reject(path, None, reason));
+    }
+
+    /// Takes a news file, if it is a regular file.
+    fn file(&mut self, path: PathBuf, absolute: &Path, kind: InputKind, meta: &std::fs::Metadata) {
+        match not_a_file(meta) {
+            Some(what) => self.reject(&path, PostError::NotAFile(what)),
+            None => self.found.inputs.push(Input {
+                path,
+                kind,
+                origin: Origin::of(absolute),
+            }),
+        }
+    }
+
+    /// Walks the folder `dir` (whose absolute path is `absolute`), unless it was walked
+    /// already.
+    fn walk(&mut self, dir: &Path, absolute: &Path, meta: &std::fs::Metadata) {
+        if !self.visited.insert(folder_key(dir, meta)) {
+            debug!(folder = %dir.display(), "folder already walked");
+            self.found.folders_again += 1;
             return;
         }
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        match entry {
-            Ok(entry) => names.push(entry.file_name()),
-            // A folder listed in part hides files: that is a read error, not an empty folder.
-            Err(e) => found.rejected.push(reject(dir, None, PostError::Read(e.to_string()))),
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => return self.reject(dir, PostError::Read(e.to_string())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) => names.push(entry.file_name()),
+                // A folder listed in part hides files: a read error, not an empty folder.
+                Err(e) => self.reject(dir, PostError::Read(e.to_string())),
+            }
+        }
+        names.sort();
+        for file_name in names {
+            self.entry(&dir.join(&file_name), &absolute.join(&file_name));
         }
     }
-    names.sort();
-    for file_name in names {
-        let path = dir.join(&file_name);
-        let name = file_name.to_str().unwrap_or_default();
+
+    fn entry(&mut self, path: &Path, absolute: &Path) {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
-            found.skipped += 1;
-            continue;
+            self.found.skipped += 1;
+            return;
         }
-        if path.is_dir() {
-            walk(&path, &absolute.join(&file_name), found);
-        } else if let Some(kind) = InputKind::of(&path) {
-            let origin = Origin::of(&absolute.join(&file_name));
-            found.inputs.push(Input { path, kind, origin });
-        } else {
-            found.skipped += 1;
+        let kind = InputKind::of(path);
+        match (std::fs::metadata(path), kind) {
+            (Ok(meta), _) if meta.is_dir() => self.walk(path, absolute, &meta),
+            (Ok(meta), Some(kind)) => self.file(path.to_path_buf(), absolute, kind, &meta),
+            // A link to nowhere: reading it says why.
+            (Err(_), Some(kind)) => self.found.inputs.push(Input {
+                path: path.to_path_buf(),
+                kind,
+                origin: Origin::of(absolute),
+            }),
+            (_, None) => self.found.skipped += 1,
         }
     }
+}
+
+/// What tells two folders apart: device and inode, so every link to a folder is the same.
+#[cfg(unix)]
+type FolderKey = (u64, u64);
+#[cfg(not(unix))]
+type FolderKey = PathBuf;
+
+#[cfg(unix)]
+fn folder_key(_: &Path, meta: &std::fs::Metadata) -> FolderKey {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn folder_key(dir: &Path, _: &std::fs::Metadata) -> FolderKey {
+    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
+}
+
+/// What a file that is not a regular file is, `None` for a regular file.
+fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return Some("a FIFO");
+        }
+        if kind.is_socket() {
+            return Some("a socket");
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return Some("a device");
+        }
+    }
+    Some("not a file")
 }
 
 fn reject(path: &Path, line: Option<usize>, reason: PostError) -> Rejection {
