@@ -363,7 +363,7 @@ impl IndexDir {
             .truncate(false)
             .open(&path)
             .map_err(self.io(format!("cannot open {}", path.display())))?;
-        match file.try_lock() {
+        match try_lock_briefly(&file) {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) if wait => {
                 file.lock().map_err(self.io("cannot lock the index"))?;
@@ -414,6 +414,22 @@ pub struct GenerationInfo {
 /// Proof that this process is the index's one writer; released on drop (or death).
 pub struct WriterLock {
     _file: File,
+}
+
+/// Takes the lock, trying again for a moment before giving up. A program started by
+/// another thread of this process holds a copy of every descriptor from its fork until
+/// its exec closes them, and with the copy the lock: a lock released a moment ago can stay
+/// held for a few milliseconds after. A second writer still fails at once, to a person.
+fn try_lock_briefly(file: &File) -> Result<(), fs::TryLockError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
+    loop {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
 }
 
 fn generation_number(path: &Path) -> Option<u64> {
