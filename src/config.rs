@@ -30,7 +30,7 @@ pub const MAX_QUERY_TERMS: usize = 32;
 pub const SNIPPET_CHARS: usize = 120;
 
 /// Memory the index writer may use for buffering before it flushes a segment, in bytes,
-/// shared by its threads. Peak memory of a job is about this plus the dictionary (~60 MB).
+/// shared by its threads (README, "Bounded memory", says what else a job holds).
 pub const WRITER_MEMORY_BYTES: usize = 256 * 1024 * 1024;
 
 /// Score multiplier of a match in the title, relative to the body.
@@ -53,3 +53,15 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 /// The most words one query searches for once its texts are segmented (`中国中国` is two):
 /// a search's work grows with them, spaces or not. Real headlines have up to about 55.
 pub const MAX_QUERY_WORDS: usize = 64;
+
+/// Input read ahead of the index writer, as a share of the writer's memory budget: the
+/// parsed batch waiting for the writer, and the documents handed to it and not indexed
+/// yet, may each take `memory / READ_AHEAD_SHARE` bytes (16 MiB with the default budget),
+/// plus one input. tantivy's own queue holds up to 10,000 documents whatever their size.
+pub const READ_AHEAD_SHARE: usize = 16;
+
+/// The least read-ahead of each kind, in bytes, however small the budget.
+pub const MIN_READ_AHEAD_BYTES: usize = 1024 * 1024;
+
+/// Rejections listed in a job's report (all are counted, and all are printed as they come).
+pub const MAX_LISTED_REJECTIONS: usize = 1000;

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{IndexLocation, Outcome};
 use crate::config::WRITER_MEMORY_BYTES;
 use crate::indexer::{self, IndexOptions, IndexReport, Progress};
+use crate::post::Rejection;
 use crate::store::IndexDir;
 
 /// Arguments of `xinwen index`.
@@ -63,6 +64,10 @@ impl Progress for Bar {
     fn committing(&self) {
         self.0.set_message("committing…");
     }
+
+    fn rejected(&self, rejection: &Rejection) {
+        self.0.suspend(|| eprintln!("xinwen: rejected {rejection}"));
+    }
 }
 
 pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
@@ -97,9 +102,6 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     let progress = Bar(bar);
     let report = indexer::run(&dir, &args.paths, &options, &progress)?;
     progress.0.finish_and_clear();
-    for rejection in &report.rejections {
-        eprintln!("xinwen: rejected {rejection}");
-    }
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;

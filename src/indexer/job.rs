@@ -2,13 +2,14 @@
 //! the index (new, updated, unchanged, deleted); nothing is visible until it commits.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
 use tracing::{info, instrument};
 
+use super::queue::{Queue, QueuedDoc};
 use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
 use crate::error::IndexError;
@@ -22,7 +23,11 @@ pub struct Job {
     dir: IndexDir,
     lock: WriterLock,
     target: OpenIndex,
-    writer: IndexWriter<TantivyDocument>,
+    writer: IndexWriter<QueuedDoc>,
+    /// Bytes of documents waiting to be indexed.
+    queue: Arc<Queue>,
+    /// What may be read ahead of the writer, of each kind (parsed, queued), in bytes.
+    pub(super) read_ahead: usize,
     /// The live index a rebuild replaces, when it opens: the articles of partly rejected
     /// files are taken from it.
     previous: Option<OpenIndex>,
@@ -130,6 +135,8 @@ impl Job {
         // tantivy wants at least 15 MB a thread.
         let memory = options.memory.max(threads * 16 * 1024 * 1024);
         let writer = target.index.writer_with_num_threads(threads, memory)?;
+        let read_ahead = super::read_ahead_bytes(memory);
+        let queue = Queue::new(read_ahead);
         // Every operation of a job takes an opstamp and the commit records the last one,
         // so revs counted from the committed opstamp are never those of an older document.
         let next_rev = writer.commit_opstamp() + 1;
@@ -138,6 +145,8 @@ impl Job {
             lock,
             target,
             writer,
+            queue,
+            read_ahead,
             previous,
             replaces_live,
             touched: HashMap::with_capacity(existing.len()),
@@ -200,9 +209,10 @@ impl Job {
     fn add(&mut self, article: &Article, origin: Origin) -> Result<u64, IndexError> {
         let rev = self.next_rev;
         self.next_rev += 1;
+        let ticket = self.queue.admit(article_bytes(article));
         let mut doc = self.target.fields.to_doc(article);
         self.target.fields.stamp(&mut doc, rev, origin.0);
-        self.writer.add_document(doc)?;
+        self.writer.add_document(QueuedDoc::new(doc, ticket))?;
         self.writes += 1;
         Ok(rev)
     }
@@ -425,7 +435,10 @@ impl Job {
                         articles += 1;
                         self.upsert_from(&article, origin)?;
                     }
-                    Err(rejection) => self.reject_from(rejection, origin),
+                    Err(rejection) => {
+                        progress.rejected(&rejection);
+                        self.reject_from(rejection, origin);
+                    }
                 }
             }
             progress.advance(articles, self.report.bytes);
@@ -448,6 +461,12 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".into())
+}
+
+/// About what an article's document holds in memory.
+fn article_bytes(a: &Article) -> usize {
+    let texts = a.tags.iter().chain(&a.categories).map(String::len).sum::<usize>();
+    a.id.len() + a.title.len() + a.body.len() + texts + a.url.as_ref().map_or(0, String::len) + 256
 }
 
 /// "1 input", "3 inputs".

@@ -8,6 +8,7 @@
 //! says what a job did.
 
 mod job;
+mod queue;
 mod report;
 mod sweep;
 
@@ -18,7 +19,7 @@ use std::time::Duration;
 pub use job::{Job, Upserted};
 pub use report::{IndexReport, Progress, Silent};
 
-use crate::config::WRITER_MEMORY_BYTES;
+use crate::config::{MIN_READ_AHEAD_BYTES, READ_AHEAD_SHARE, WRITER_MEMORY_BYTES};
 use crate::error::IndexError;
 use crate::post::{self, Batch};
 use crate::store::IndexDir;
@@ -94,8 +95,13 @@ pub fn run(
             items: vec![(post::Origin::NONE, Err(r))],
             bytes: 0,
         });
-        rejected.chain(post::Reader::new(found.inputs))
+        rejected.chain(post::Reader::with_budget(found.inputs, job.read_ahead))
     })
+}
+
+/// What may be read ahead of the writer, of each kind (see [`READ_AHEAD_SHARE`]).
+pub(crate) fn read_ahead_bytes(memory: usize) -> usize {
+    (memory / READ_AHEAD_SHARE).clamp(MIN_READ_AHEAD_BYTES, 16 * MIN_READ_AHEAD_BYTES)
 }
 
 /// Runs a job over the batches `inputs` returns once the job holds the index (the inputs

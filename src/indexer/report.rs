@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::config::MAX_LISTED_REJECTIONS;
 use crate::post::Rejection;
 
 /// What a job did.
@@ -32,9 +33,12 @@ pub struct IndexReport {
     pub rejected: usize,
     /// Rejections counted by reason code.
     pub rejected_by_reason: BTreeMap<&'static str, usize>,
-    /// Every rejection: location and reason.
+    /// The first rejections (up to [`MAX_LISTED_REJECTIONS`]): location and reason. All
+    /// are counted, and [`Progress::rejected`] hears of each.
     #[serde(serialize_with = "serialize_rejections")]
     pub rejections: Vec<Rejection>,
+    /// Rejections counted but not listed in `rejections`.
+    pub rejections_not_listed: usize,
     /// Files in the input folders that are not news inputs.
     pub skipped_files: usize,
     /// Links to folders read already in this job (loops included): not read again.
@@ -69,7 +73,12 @@ impl IndexReport {
     pub(super) fn reject(&mut self, rejection: Rejection) {
         self.rejected += 1;
         *self.rejected_by_reason.entry(rejection.reason.code()).or_default() += 1;
-        self.rejections.push(rejection);
+        // A hostile input can be millions of broken lines: the list stays short.
+        if self.rejections.len() < MAX_LISTED_REJECTIONS {
+            self.rejections.push(rejection);
+        } else {
+            self.rejections_not_listed += 1;
+        }
     }
 }
 
@@ -99,6 +108,8 @@ pub trait Progress: Sync {
     fn advance(&self, _articles: u64, _bytes: u64) {}
     /// Before the commit, which can take a while.
     fn committing(&self) {}
+    /// An input was rejected (told as it happens: the report lists only the first ones).
+    fn rejected(&self, _rejection: &Rejection) {}
 }
 
 /// Progress that reports nothing.

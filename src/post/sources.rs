@@ -14,8 +14,13 @@ use tracing::debug;
 use super::{Article, Location, MAX_INPUT_BYTES, Rejection, jsonl, parse_post_bytes};
 use crate::error::PostError;
 
-/// Inputs parsed together; large enough to keep every core busy, small enough to bound memory.
+/// Inputs parsed together, at most: enough to keep every core busy. A batch also ends
+/// once it holds its byte budget of input ([`Reader::with_budget`]), so what is read ahead
+/// of the index writer is bounded in bytes, whatever the size of the articles.
 const BATCH: usize = 2048;
+
+/// The byte budget of a batch when none is given.
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
 
 /// What kind of file an input is, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,8 @@ pub struct Input {
     pub kind: InputKind,
     /// Which file it is, whatever the working directory.
     pub origin: Origin,
+    /// Its size when it was found (compressed size for `.gz`).
+    pub len: u64,
 }
 
 /// The file an article came from, as a hash of its absolute path: a job remembers it with
@@ -140,6 +147,7 @@ impl Walker {
                 path,
                 kind,
                 origin: Origin::of(absolute),
+                len: meta.len(),
             }),
         }
     }
@@ -185,6 +193,7 @@ impl Walker {
                 path: path.to_path_buf(),
                 kind,
                 origin: Origin::of(absolute),
+                len: 0,
             }),
             (_, None) => self.found.skipped += 1,
         }
@@ -254,6 +263,10 @@ pub struct Reader {
     inputs: std::vec::IntoIter<Input>,
     current: Option<LineSource>,
     pending_posts: Vec<Input>,
+    /// Bytes on disk of `pending_posts`.
+    pending_bytes: u64,
+    /// A batch ends once it holds this many bytes of input.
+    budget: usize,
 }
 
 struct LineSource {
@@ -285,17 +298,25 @@ impl<R: Read> Read for Counting<R> {
 }
 
 impl Reader {
-    /// A reader over `inputs`.
+    /// A reader over `inputs`, in batches of up to 16 MiB of input.
     pub fn new(inputs: Vec<Input>) -> Self {
+        Reader::with_budget(inputs, BATCH_BYTES)
+    }
+
+    /// A reader over `inputs`, in batches of up to `budget` bytes of input (plus one input).
+    pub fn with_budget(inputs: Vec<Input>, budget: usize) -> Self {
         Reader {
             inputs: inputs.into_iter(),
             current: None,
             pending_posts: Vec::new(),
+            pending_bytes: 0,
+            budget,
         }
     }
 
     fn posts_batch(&mut self) -> Batch {
         let posts = std::mem::take(&mut self.pending_posts);
+        self.pending_bytes = 0;
         let parsed: Vec<(Result<Article, Rejection>, u64)> = posts.par_iter().map(read_post).collect();
         let bytes = parsed.iter().map(|(_, b)| b).sum();
         Batch {
@@ -344,36 +365,83 @@ fn open_lines(input: &Input, count: Arc<AtomicU64>) -> Result<Box<dyn BufRead + 
 }
 
 impl LineSource {
-    /// Reads up to [`BATCH`] lines: (line number, line bytes) or a read error that ends
-    /// the file.
-    fn take_lines(&mut self) -> (Vec<NumberedLine>, Option<Rejection>, u64) {
-        let mut lines = Vec::with_capacity(BATCH);
-        let consumed = |me: &mut Self| {
-            let now = me.consumed.load(Ordering::Relaxed);
-            let delta = now - me.reported.min(now);
-            me.reported = now;
-            delta
-        };
-        while lines.len() < BATCH && !self.done {
+    /// Reads up to [`BATCH`] lines or `budget` bytes of them: (line number, line bytes),
+    /// the rejections of lines too long to read (skipped to their end without being kept),
+    /// and the bytes consumed on disk. A read error ends the file.
+    fn take_lines(&mut self, budget: usize) -> (Vec<NumberedLine>, Vec<Rejection>, u64) {
+        let mut lines = Vec::new();
+        let mut rejected = Vec::new();
+        let mut bytes = 0;
+        while lines.len() < BATCH && bytes < budget && !self.done {
             let mut buf = Vec::new();
-            match self.lines.read_until(b'\n', &mut buf) {
-                Ok(0) => self.done = true,
-                Ok(_) => {
+            match read_line(&mut *self.lines, &mut buf, MAX_INPUT_BYTES) {
+                Ok(Line::End) => self.done = true,
+                Ok(Line::Read) => {
                     self.line_no += 1;
                     if buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                        bytes += buf.len();
                         lines.push((self.line_no, buf));
                     }
                 }
+                Ok(Line::TooLong) => {
+                    self.line_no += 1;
+                    let reason = PostError::TooLarge { limit: MAX_INPUT_BYTES };
+                    rejected.push(reject(&self.path, Some(self.line_no), reason));
+                }
                 Err(e) => {
                     self.done = true;
-                    let rejection = reject(&self.path, Some(self.line_no + 1), PostError::Read(e.to_string()));
-                    let bytes = consumed(self);
-                    return (lines, Some(rejection), bytes);
+                    rejected.push(reject(
+                        &self.path,
+                        Some(self.line_no + 1),
+                        PostError::Read(e.to_string()),
+                    ));
                 }
             }
         }
-        let bytes = consumed(self);
-        (lines, None, bytes)
+        let now = self.consumed.load(Ordering::Relaxed);
+        let consumed = now - self.reported.min(now);
+        self.reported = now;
+        (lines, rejected, consumed)
+    }
+}
+
+/// What [`read_line`] read.
+enum Line {
+    /// The end of the input: nothing was read.
+    End,
+    /// A line, with its `\n` if it had one.
+    Read,
+    /// A line longer than the limit: skipped to its end, nothing kept.
+    TooLong,
+}
+
+/// Reads one line into `buf`, keeping at most `limit` bytes of it (and its newline): the
+/// limit holds while reading, so a line of a gigabyte takes no more memory than one of
+/// `limit` bytes.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, limit: usize) -> std::io::Result<Line> {
+    let read = input.take(limit as u64 + 1).read_until(b'\n', buf)?;
+    if read == 0 {
+        return Ok(Line::End);
+    }
+    if buf.len() <= limit || buf.ends_with(b"\n") {
+        return Ok(Line::Read);
+    }
+    *buf = Vec::new();
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(Line::TooLong);
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                input.consume(end + 1);
+                return Ok(Line::TooLong);
+            }
+            None => {
+                let all = available.len();
+                input.consume(all);
+            }
+        }
     }
 }
 
@@ -395,29 +463,38 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Batch> {
         loop {
             if let Some(source) = self.current.as_mut() {
-                let (lines, error, bytes) = source.take_lines();
+                let (lines, rejected, bytes) = source.take_lines(self.budget);
                 let path = source.path.clone();
                 let origin = source.origin;
                 if source.done {
                     self.current = None;
                 }
-                if lines.is_empty() && error.is_none() {
+                if lines.is_empty() && rejected.is_empty() {
                     continue;
                 }
-                let mut items: Vec<(Origin, Result<Article, Rejection>)> = lines
-                    .par_iter()
+                // Each line is dropped once parsed, so a batch holds its bytes once.
+                let mut items: Vec<(usize, Origin, Result<Article, Rejection>)> = lines
+                    .into_par_iter()
                     .map(|(line_no, line)| {
-                        let parsed = parse_jsonl_bytes(line).map_err(|reason| reject(&path, Some(*line_no), reason));
-                        (origin, parsed)
+                        let parsed = parse_jsonl_bytes(&line).map_err(|reason| reject(&path, Some(line_no), reason));
+                        (line_no, origin, parsed)
                     })
                     .collect();
-                items.extend(error.map(|e| (origin, Err(e))));
+                items.extend(
+                    rejected
+                        .into_iter()
+                        .map(|r| (r.location.line.unwrap_or_default(), origin, Err(r))),
+                );
+                // Rejections of over-long lines go where their lines were.
+                items.sort_by_key(|(line_no, _, _)| *line_no);
+                let items = items.into_iter().map(|(_, origin, item)| (origin, item)).collect();
                 return Some(Batch { items, bytes });
             }
             match self.inputs.next() {
                 Some(input) if input.kind == InputKind::Post => {
+                    self.pending_bytes += input.len;
                     self.pending_posts.push(input);
-                    if self.pending_posts.len() >= BATCH {
+                    if self.pending_posts.len() >= BATCH || self.pending_bytes >= self.budget as u64 {
                         return Some(self.posts_batch());
                     }
                 }
@@ -470,4 +547,45 @@ pub fn total_bytes(inputs: &[Input]) -> u64 {
         .filter_map(|i| std::fs::metadata(&i.path).ok())
         .map(|m| m.len())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], limit: usize) -> Vec<Result<String, &'static str>> {
+        let mut reader = BufReader::with_capacity(4, input);
+        let mut out = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match read_line(&mut reader, &mut buf, limit).expect("in memory") {
+                Line::End => return out,
+                Line::Read => out.push(Ok(String::from_utf8_lossy(&buf).into_owned())),
+                Line::TooLong => {
+                    assert!(buf.capacity() == 0, "nothing of a long line is kept");
+                    out.push(Err("too long"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_to_its_end_and_the_next_is_read() {
+        assert_eq!(
+            lines(b"12345\n123456\nab\n1234567890123\nlast", 5),
+            [
+                Ok("12345\n".into()),
+                Err("too long"),
+                Ok("ab\n".into()),
+                Err("too long"),
+                Ok("last".into())
+            ]
+        );
+        assert_eq!(
+            lines(b"123456", 5),
+            [Err("too long")],
+            "a long last line without a newline"
+        );
+        assert_eq!(lines(b"", 5), []);
+    }
 }
