@@ -65,3 +65,10 @@ pub const MIN_READ_AHEAD_BYTES: usize = 1024 * 1024;
 
 /// Rejections listed in a job's report (all are counted, and all are printed as they come).
 pub const MAX_LISTED_REJECTIONS: usize = 1000;
+
+/// Articles in one ingestion request (`POST /api/articles`) at most: a request with more is
+/// refused whole (413), so its work and its answer stay proportional to a real batch.
+pub const MAX_INGEST_RECORDS: usize = 10_000;
+
+/// Rejections listed in the answer to one ingestion request (the rest are counted).
+pub const MAX_LISTED_INGEST_REJECTIONS: usize = 100;

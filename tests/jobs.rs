@@ -551,7 +551,7 @@ async fn http_ingestion_needs_the_token_and_shares_the_writer_lock() {
     assert_eq!(
         accepted,
         json!({
-            "accepted": 1, "new": 1, "updated": 0, "unchanged": 0, "total": 17,
+            "accepted": 1, "new": 1, "updated": 0, "unchanged": 0, "total": 17, "rejected_not_listed": 0,
             "rejected": [
                 {"item": 2, "code": "empty_body", "reason": "empty body"},
                 {"item": 3, "code": "not_an_object", "reason": "not a JSON object"}
@@ -1062,4 +1062,54 @@ fn an_article_is_the_same_whichever_directory_the_job_runs_from() {
         String::from_utf8_lossy(&out.stdout).lines().next(),
         Some("read 3 · indexed 0 (new 0, updated 0) · unchanged 3 · deleted 0 · rejected 0")
     );
+}
+
+#[tokio::test]
+async fn issue_14_ingestion_caps_the_articles_of_a_request_and_the_rejections_it_lists() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    run(&dir, &[fixtures("jsonl")], IndexOptions::default());
+    let shared = Arc::new(Shared::open(dir.clone()).expect("open"));
+    let options = ServerOptions {
+        admin_token: Some("s3cret".into()),
+        ..ServerOptions::default()
+    };
+    let routes = xinwen::server::routes(shared.clone(), &options);
+    let post = |body: String| {
+        warp::test::request()
+            .method("POST")
+            .path("/api/articles")
+            .header("authorization", "Bearer s3cret")
+            .body(body)
+            .reply(&routes)
+    };
+    let too_many = json!({"error": {
+        "code": "too_many_records",
+        "message": "10001 articles in one request, at most 10000: send them in smaller requests"
+    }});
+    for body in ["x\n".repeat(10_001), format!("[{}1]", "1,".repeat(10_000))] {
+        let reply = post(body).await;
+        assert_eq!(reply.status(), 413);
+        let answer: serde_json::Value = serde_json::from_slice(reply.body()).expect("json");
+        assert_eq!(answer, too_many);
+    }
+    assert_eq!(
+        shared.engine().num_docs(),
+        16,
+        "nothing of a refused request is indexed"
+    );
+
+    // 250 bad lines and a good one: all counted, the first 100 listed.
+    let good = json!({"id": "push-2", "title": "推送稿件", "body": "第二篇推送的稿件。"}).to_string();
+    let reply = post(format!("{}{good}\n", "x\n".repeat(250))).await;
+    assert_eq!(reply.status(), 200);
+    let answer: serde_json::Value = serde_json::from_slice(reply.body()).expect("json");
+    assert_eq!(
+        (answer["accepted"].as_u64(), answer["total"].as_u64()),
+        (Some(1), Some(17))
+    );
+    let listed = answer["rejected"].as_array().expect("a list");
+    assert_eq!(listed.len(), 100);
+    assert_eq!(listed[99]["item"], 100);
+    assert_eq!(answer["rejected_not_listed"], 150);
 }

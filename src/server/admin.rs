@@ -1,15 +1,19 @@
 //! Ingestion over HTTP for sites that push articles: `POST /api/articles` (a JSON array or
 //! NDJSON, the JSONL schema) and `DELETE /api/articles/{id}`. Enabled only when the server
 //! has an admin token, answered only for `Authorization: Bearer <token>`, and subject to the
-//! same one-writer rule as the CLI jobs (409 while another job holds the index).
+//! same one-writer rule as the CLI jobs (409 while another job holds the index). A request
+//! holds at most [`MAX_INGEST_RECORDS`] articles and its answer lists at most
+//! [`MAX_LISTED_INGEST_REJECTIONS`] rejections, so neither grows past a real batch.
 
 use std::sync::Arc;
 
+use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Value, json};
 use warp::http::StatusCode;
 
 use super::error::ApiError;
 use super::state::Shared;
+use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
 use crate::error::{IndexError, PostError};
 use crate::indexer::{IndexOptions, Job, Silent};
 use crate::post::{Location, Rejection, jsonl};
@@ -57,6 +61,7 @@ pub type Record = Result<serde_json::Map<String, Value>, PostError>;
 
 /// The records of a request body: a JSON array, or one JSON object a line (NDJSON).
 /// A record that is not an object, or an NDJSON line that is not JSON, becomes a rejection.
+/// More than [`MAX_INGEST_RECORDS`] is refused before any is parsed into an article.
 pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
         ApiError::bad_request(
@@ -76,19 +81,67 @@ pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
         _ => Err(PostError::NotAnObject),
     };
     if trimmed.starts_with('[') {
-        let values: Vec<Value> = serde_json::from_str(trimmed)
+        let (values, more) = capped_array(trimmed)
             .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a JSON array: {e}")))?;
+        if more > 0 {
+            return Err(too_many(values.len() + more));
+        }
         return Ok(values.into_iter().map(object).collect());
     }
-    Ok(trimmed
-        .lines()
-        .filter(|l| !l.trim().is_empty())
+    let lines = || trimmed.lines().filter(|l| !l.trim().is_empty());
+    let count = lines().count();
+    if count > MAX_INGEST_RECORDS {
+        return Err(too_many(count));
+    }
+    Ok(lines()
         .map(|line| {
             serde_json::from_str::<Value>(line)
                 .map_err(|e| PostError::InvalidJson(e.to_string()))
                 .and_then(object)
         })
         .collect())
+}
+
+fn too_many(count: usize) -> ApiError {
+    ApiError {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "too_many_records",
+        message: format!(
+            "{count} articles in one request, at most {MAX_INGEST_RECORDS}: send them in smaller requests"
+        ),
+    }
+}
+
+/// The first [`MAX_INGEST_RECORDS`] values of a JSON array, and how many more it has
+/// (skipped without being built).
+fn capped_array(text: &str) -> Result<(Vec<Value>, usize), serde_json::Error> {
+    struct Capped;
+    impl<'de> Visitor<'de> for Capped {
+        type Value = (Vec<Value>, usize);
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON array of articles")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut values = Vec::new();
+            while values.len() < MAX_INGEST_RECORDS {
+                match seq.next_element::<Value>()? {
+                    Some(value) => values.push(value),
+                    None => return Ok((values, 0)),
+                }
+            }
+            let mut more = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                more += 1;
+            }
+            Ok((values, more))
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let out = serde::Deserializer::deserialize_seq(&mut deserializer, Capped)?;
+    deserializer.end()?;
+    Ok(out)
 }
 
 fn locked_or_internal(e: IndexError) -> ApiError {
@@ -126,13 +179,18 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
     let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
         let mut job = job(&shared, "POST /api/articles")?;
         let mut rejected = Vec::new();
+        let mut not_listed = 0usize;
         for (i, record) in records.into_iter().enumerate() {
             match record.and_then(|map| jsonl::parse_record(&map)) {
                 Ok(article) => {
                     job.upsert(&article).map_err(locked_or_internal)?;
                 }
                 Err(reason) => {
-                    rejected.push(json!({ "item": i + 1, "code": reason.code(), "reason": reason.to_string() }));
+                    if rejected.len() < MAX_LISTED_INGEST_REJECTIONS {
+                        rejected.push(json!({ "item": i + 1, "code": reason.code(), "reason": reason.to_string() }));
+                    } else {
+                        not_listed += 1;
+                    }
                     job.reject(Rejection {
                         location: Location {
                             path: "request".into(),
@@ -154,6 +212,7 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
             "updated": report.updated,
             "unchanged": report.unchanged,
             "rejected": rejected,
+            "rejected_not_listed": not_listed,
             "total": report.total,
         }))
     })
