@@ -554,3 +554,57 @@ fn the_default_nonexistent_path_gives_the_same_advice() {
     assert!(out.stderr.contains("xinwen index"), "{out:?}");
     assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
 }
+
+// ---------------------------------------------------------------- hostile text
+
+/// Control characters in `text` other than newlines.
+fn controls(text: &str) -> Vec<char> {
+    text.chars().filter(|c| c.is_control() && *c != '\n').collect()
+}
+
+#[test]
+fn issue_14_control_characters_never_reach_the_index() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("index");
+    let feed = tmp.path().join("feed.jsonl");
+    // A window-title sequence, an OSC 8 link and a bell in every field a reader prints.
+    let esc = "\u{1b}]0;owned\u{7}\u{1b}]8;;http://evil.example/\u{1b}\\";
+    let record = serde_json::json!({
+        "id": "esc-1",
+        "title": format!("控制字符{esc}标题"),
+        "tags": [format!("标签{esc}")],
+        "categories": [format!("分类{esc}")],
+        "url": format!("http://news.example.com/{esc}"),
+        "source": format!("来源{esc}"),
+        "body": format!("正文第一段{esc}。\n第二段\u{7}。"),
+    });
+    std::fs::write(&feed, format!("{record}\n")).expect("write feed");
+    // A file name is input too: its rejection is printed with the name escaped.
+    let bad = tmp.path().join("bad\u{1b}]0;x\u{7}.md");
+    std::fs::write(&bad, "no front matter\n").expect("write post");
+    let out = run(&mut xinwen(&["index", "--index", path(&dir), path(&feed), path(&bad)]));
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(controls(&out.stderr), Vec::<char>::new(), "{out:?}");
+    assert!(
+        out.stderr.contains("bad\\u{1b}]0;x\\u{7}.md: no front matter"),
+        "{out:?}"
+    );
+
+    for args in [
+        vec!["get", "--index", path(&dir), "esc-1"],
+        vec!["get", "--json", "--index", path(&dir), "esc-1"],
+        vec!["search", "--index", path(&dir), "控制字符"],
+        vec!["search", "--json", "--index", path(&dir), "控制字符"],
+    ] {
+        let out = run(&mut xinwen(&args));
+        assert_eq!(out.code, Some(0), "{args:?}: {out:?}");
+        assert_eq!(controls(&out.stdout), Vec::<char>::new(), "{args:?}: {out:?}");
+        assert!(!out.stdout.contains("\\u001b"), "not even escaped in JSON: {out:?}");
+    }
+    let article = json(&run(&mut xinwen(&["get", "--json", "--index", path(&dir), "esc-1"])).stdout);
+    assert_eq!(article["title"], "控制字符]0;owned]8;;http://evil.example/\\标题");
+    assert_eq!(
+        article["body"],
+        "正文第一段]0;owned]8;;http://evil.example/\\。\n第二段。"
+    );
+}

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Article, body_text, clean_list, clean_title, id, parse_date_field};
+use super::{Article, body_text, clean_list, clean_opt, clean_title, id, parse_date_field};
 use crate::error::PostError;
 
 /// Characters of body used as the title of a record that has none.
@@ -41,9 +41,7 @@ pub fn parse_record(map: &Map<String, Value>) -> Result<Article, PostError> {
     let title = clean_title(title_raw.as_deref()).unwrap_or_else(|| derive_title(&body));
     let date_raw = string(map, "date")?;
     let date = parse_date_field(date_raw.as_deref())?;
-    let url = string(map, "url")?
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty());
+    let url = string(map, "url")?.and_then(|u| clean_opt(&u));
     let explicit = match map.get("id") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
@@ -69,9 +67,7 @@ pub fn parse_record(map: &Map<String, Value>) -> Result<Article, PostError> {
         date,
         tags: clean_list(list(map, "tags")?),
         categories: clean_list(list(map, "categories")?),
-        source: string(map, "source")?
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
+        source: string(map, "source")?.and_then(|s| clean_opt(&s)),
     })
 }
 

@@ -52,10 +52,20 @@ pub struct Location {
 }
 
 impl fmt::Display for Location {
+    /// The path with its control characters escaped (`\u{1b}`): a file name is input too,
+    /// and rejections are printed on terminals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display().to_string();
+        for c in path.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
         match self.line {
-            Some(line) => write!(f, "{}:{line}", self.path.display()),
-            None => write!(f, "{}", self.path.display()),
+            Some(line) => write!(f, ":{line}"),
+            None => Ok(()),
         }
     }
 }
@@ -95,8 +105,9 @@ pub fn parse_post(path: &Path, text: &str) -> Result<Article, PostError> {
         return Err(PostError::EmptyBody);
     }
     let url = fm.url.or(trailer_url).and_then(|u| clean_opt(&u));
-    let id = match fm.id.as_deref().and_then(clean_opt) {
-        Some(own) => id::from_explicit(&own),
+    // An id is not stripped: one with control characters is hashed (`id::from_explicit`).
+    let id = match fm.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        Some(own) => id::from_explicit(own),
         None => id::from_post_path(path),
     };
     Ok(Article {
@@ -121,10 +132,10 @@ pub(crate) fn parse_date_field(raw: Option<&str>) -> Result<Option<OffsetDateTim
 }
 
 /// Body markup → text: markdown blockquote markers (`> digest`) are dropped, HTML goes
-/// through [`html::html_to_text`].
+/// through [`html::html_to_text`], and control characters but newlines and tabs go.
 pub(crate) fn body_text(body: &str) -> String {
     let has_quote = body.lines().any(|l| l.starts_with('>'));
-    if has_quote {
+    let text = if has_quote {
         let unquoted: String = body
             .split_inclusive('\n')
             .map(|l| l.strip_prefix("> ").or_else(|| l.strip_prefix('>')).unwrap_or(l))
@@ -132,6 +143,22 @@ pub(crate) fn body_text(body: &str) -> String {
         html::html_to_text(&unquoted)
     } else {
         html::html_to_text(body)
+    };
+    match strip_controls(&text, true) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(stripped) => stripped.trim().to_string(),
+    }
+}
+
+/// `text` without C0 and C1 control characters (and DEL); with `keep_lines`, newlines and
+/// tabs stay (a body's paragraphs). Stored text is printed on terminals and in pages: an
+/// ESC or BEL in a title would print escape sequences (a window title, an OSC 8 link).
+pub(crate) fn strip_controls(text: &str, keep_lines: bool) -> std::borrow::Cow<'_, str> {
+    let unwanted = |c: char| c.is_control() && !(keep_lines && (c == '\n' || c == '\t'));
+    if text.chars().any(unwanted) {
+        std::borrow::Cow::Owned(text.chars().filter(|&c| !unwanted(c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
     }
 }
 
@@ -202,12 +229,17 @@ pub(crate) fn clean_title(raw: Option<&str>) -> Option<String> {
     } else {
         raw.to_string()
     };
-    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let collapsed = strip_controls(&text, true)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     (!collapsed.is_empty()).then_some(collapsed)
 }
 
-fn clean_opt(raw: &str) -> Option<String> {
-    let t = raw.trim();
+/// A one-line value (url, source) trimmed, without control characters; `None` when empty.
+pub(crate) fn clean_opt(raw: &str) -> Option<String> {
+    let t = strip_controls(raw, false);
+    let t = t.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
 
@@ -217,7 +249,10 @@ pub(crate) fn clean_list(values: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(values.len());
     for value in &values {
         for part in value.split([',', '，', '、']) {
-            let part = part.split_whitespace().collect::<Vec<_>>().join(" ");
+            let part = strip_controls(part, true)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
             if !part.is_empty() && !out.contains(&part) {
                 out.push(part);
             }
@@ -256,6 +291,42 @@ mod tests {
     fn a_body_of_only_trailer_is_empty() {
         let text = "---\ntitle: 标题\n---\n\n<http://x.example.com/>\n[返回首页](//x/)\n";
         assert_eq!(parse_post(Path::new("x.md"), text), Err(PostError::EmptyBody));
+    }
+
+    #[test]
+    fn issue_14_control_characters_are_stripped_from_every_field() {
+        let esc = "\u{1b}]0;owned\u{7}";
+        let link = "\u{1b}]8;;http://evil.example\u{1b}\\";
+        let text = format!(
+            "---\ntitle: \"标题{esc}\"\ntags: [\"A股{link}\"]\ncategories: \"财经\u{9b}31m\"\n\
+             source: \"财联社\u{7f}\"\nurl: \"http://x.example.com/{esc}\"\n---\n<p>第一段{esc}</p><p>第二段\u{85}</p>\n"
+        );
+        let a = parse_post(Path::new("x.md"), &text).expect("valid post");
+        assert_eq!(a.title, "标题]0;owned");
+        assert_eq!(a.tags, ["A股]8;;http://evil.example\\"]);
+        assert_eq!(a.categories, ["财经31m"]);
+        assert_eq!(a.source.as_deref(), Some("财联社"));
+        assert_eq!(a.url.as_deref(), Some("http://x.example.com/]0;owned"));
+        assert_eq!(a.body, "第一段]0;owned\n第二段");
+
+        let line =
+            r#"{"id":"c","title":"t\u001b[2J","body":"a\u0007\tb\nc","source":"s\u001b","url":"http://u\u0000"}"#;
+        let j = jsonl::parse_line(line).expect("valid record");
+        assert_eq!(
+            (j.title.as_str(), j.body.as_str()),
+            ("t[2J", "a b\nc"),
+            "the tab is HTML white space"
+        );
+        assert_eq!((j.source.as_deref(), j.url.as_deref()), (Some("s"), Some("http://u")));
+    }
+
+    #[test]
+    fn a_location_escapes_control_characters_in_its_path() {
+        let location = Location {
+            path: PathBuf::from("feeds/\u{1b}]0;x\u{7}.jsonl"),
+            line: Some(3),
+        };
+        assert_eq!(location.to_string(), "feeds/\\u{1b}]0;x\\u{7}.jsonl:3");
     }
 
     #[test]
