@@ -243,6 +243,30 @@ pub enum IndexError {
     /// The thread reading the inputs failed; the job was abandoned.
     #[error("reading the inputs failed ({0}); nothing was committed")]
     ReaderFailed(String),
+    /// The disk is full. Before the commit the job is undone and its files removed.
+    #[error("{}", no_space_message(path, *committed))]
+    NoSpace {
+        /// Where the job was writing.
+        path: PathBuf,
+        /// Whether the job's articles were committed before the disk filled up.
+        committed: bool,
+    },
+}
+
+fn no_space_message(path: &std::path::Path, committed: bool) -> String {
+    if committed {
+        format!(
+            "no space left on device writing {}: the job's articles are committed, tidying up after them failed; \
+             free some space and run a job again",
+            path.display()
+        )
+    } else {
+        format!(
+            "no space left on device writing {}: nothing was committed and the job's files were removed; \
+             free some space and run the job again",
+            path.display()
+        )
+    }
 }
 
 /// Any error of the library, for front doors that handle them all.

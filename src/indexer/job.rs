@@ -9,6 +9,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
 use tracing::{info, instrument};
 
+use super::fault;
 use super::queue::{Queue, QueuedDoc};
 use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
@@ -135,6 +136,11 @@ impl Job {
         // tantivy wants at least 15 MB a thread.
         let memory = options.memory.max(threads * 16 * 1024 * 1024);
         let writer = target.index.writer_with_num_threads(threads, memory)?;
+        // Files a failed or killed job left in the live generation (uncommitted segments)
+        // go before this job writes its own: a full disk is then free again.
+        if !rebuild && let Err(e) = writer.garbage_collect_files().wait() {
+            tracing::warn!(error = %e, "cannot remove files left by an earlier job");
+        }
         let read_ahead = super::read_ahead_bytes(memory);
         let queue = Queue::new(read_ahead);
         // Every operation of a job takes an opstamp and the commit records the last one,
@@ -291,34 +297,33 @@ impl Job {
         if self.report.rebuilt && self.replaces_live && self.unreadable > 0 {
             return self.discard();
         }
-        if self.report.rebuilt && !self.partial.is_empty() {
-            self.carry_over()?;
-        }
-        let keep = std::mem::take(&mut self.touched)
-            .into_iter()
-            .filter_map(|(id, touched)| Some((id, touched.rev?)))
-            .collect();
-        let sweep = Sweep::new(self.target.fields.id, keep, std::mem::take(&mut self.removed));
-        if self.writes > 0 || !sweep.is_empty() || self.report.rebuilt {
-            if !sweep.is_empty() {
-                self.writer.delete_query(Box::new(sweep))?;
-            }
-            progress.committing();
-            pause_point("commit");
-            self.writer.commit()?;
-            self.writer.wait_merging_threads()?;
-            if self.report.rebuilt {
+        let committed = match self.commit(progress) {
+            Ok(committed) => committed,
+            Err(e) => return Err(self.fail(e)),
+        };
+        let Job {
+            dir,
+            lock,
+            target,
+            writer,
+            mut report,
+            started,
+            ..
+        } = self;
+        let generation = target.generation.clone();
+        let space = |e: IndexError| fault::no_space_after_commit(e, &generation);
+        if committed {
+            // Committed: what follows can only tidy up (merges) or switch to it.
+            writer.wait_merging_threads().map_err(|e| space(e.into()))?;
+            if report.rebuilt {
                 pause_point("publish");
-                self.dir.publish(&self.target.generation)?;
+                dir.publish(&target.generation).map_err(space)?;
                 pause_point("published");
-                self.dir.remove_stale_generations(&self.lock, &self.target)?;
+                dir.remove_stale_generations(&lock, &target)?;
             }
-        } else {
-            self.writer.rollback()?;
         }
-        let mut report = self.report;
-        report.total = self.target.index.reader()?.searcher().num_docs();
-        report.elapsed = self.started.elapsed();
+        report.total = target.index.reader()?.searcher().num_docs();
+        report.elapsed = started.elapsed();
         info!(
             read = report.read,
             new = report.new,
@@ -330,6 +335,30 @@ impl Job {
             "index job finished"
         );
         Ok(report)
+    }
+
+    /// Issues the job's deletions and commits, when there is anything to commit (or a new
+    /// generation); returns whether it committed.
+    fn commit(&mut self, progress: &dyn Progress) -> Result<bool, IndexError> {
+        if self.report.rebuilt && !self.partial.is_empty() {
+            self.carry_over()?;
+        }
+        let keep = std::mem::take(&mut self.touched)
+            .into_iter()
+            .filter_map(|(id, touched)| Some((id, touched.rev?)))
+            .collect();
+        let sweep = Sweep::new(self.target.fields.id, keep, std::mem::take(&mut self.removed));
+        if self.writes == 0 && sweep.is_empty() && !self.report.rebuilt {
+            self.writer.rollback()?;
+            return Ok(false);
+        }
+        if !sweep.is_empty() {
+            self.writer.delete_query(Box::new(sweep))?;
+        }
+        progress.committing();
+        pause_point("commit");
+        self.writer.commit()?;
+        Ok(true)
     }
 }
 
@@ -447,11 +476,41 @@ impl Job {
         Ok(())
     }
 
-    /// Drops everything the job did: nothing of it is committed.
+    /// Drops everything the job did: nothing of it is committed, and the files it wrote
+    /// are removed (a new generation entirely, else the uncommitted segments), so a job
+    /// that failed on a full disk leaves the space it found.
     pub fn abort(mut self) {
         if let Err(e) = self.writer.rollback() {
             tracing::warn!(error = %e, "rolling back the failed job");
         }
+        if self.report.rebuilt {
+            let Job { dir, lock, writer, .. } = self;
+            drop(writer);
+            if let Err(e) = dir.remove_unfinished(&lock) {
+                tracing::warn!(error = %e, "removing the failed job's generation");
+            }
+        } else if let Err(e) = self.writer.garbage_collect_files().wait() {
+            tracing::warn!(error = %e, "removing the failed job's files");
+        }
+    }
+
+    /// Aborts the job after `error`, which becomes [`IndexError::NoSpace`] when the disk
+    /// was full. A writer thread that died is reported by tantivy as "killed": its own
+    /// error, the real cause, comes from joining the writer's threads.
+    pub(super) fn fail(mut self, error: IndexError) -> IndexError {
+        let error = match error {
+            IndexError::Tantivy(tantivy::TantivyError::ErrorInThread(_)) => match self.writer.prepare_commit() {
+                Err(cause) => IndexError::Tantivy(cause),
+                Ok(prepared) => {
+                    let _ = prepared.abort();
+                    error
+                }
+            },
+            other => other,
+        };
+        let generation = self.target.generation.clone();
+        self.abort();
+        fault::no_space(error, &generation)
     }
 }
 

@@ -7,6 +7,7 @@
 //! [`job`] holds the writer and decides what each article does to the index; [`report`]
 //! says what a job did.
 
+mod fault;
 mod job;
 mod queue;
 mod report;
@@ -117,11 +118,10 @@ where
     F: FnOnce(&mut Job) -> I,
     I: Iterator<Item = Batch> + Send,
 {
-    let mut job = Job::begin(dir, options)?;
+    let mut job = Job::begin(dir, options).map_err(|e| fault::no_space(e, dir.root()))?;
     let batches = inputs(&mut job);
     if let Err(e) = job.read(batches, progress) {
-        job.abort();
-        return Err(e);
+        return Err(job.fail(e));
     }
     if options.prune {
         job.prune();

@@ -151,6 +151,15 @@ fn locked_or_internal(e: IndexError) -> ApiError {
             code: "index_locked",
             message: format!("another job is writing the index ({holder}); retry when it is done"),
         },
+        e @ IndexError::NoSpace { .. } => {
+            tracing::error!(error = %e, "ingestion failed");
+            ApiError {
+                status: StatusCode::INSUFFICIENT_STORAGE,
+                code: "no_space",
+                message: "the server's disk is full: nothing of the request was indexed; retry once space is freed"
+                    .into(),
+            }
+        }
         // The operator must choose the live generation; nothing is written until then.
         e @ (IndexError::DanglingCurrent { .. } | IndexError::NoCurrent { .. }) => {
             tracing::error!(error = %e, "ingestion refused");
