@@ -138,3 +138,137 @@ fn issue_14_a_full_disk_fails_the_job_says_so_and_leaves_the_space_it_found() {
         "{out}"
     );
 }
+
+/// Binds the index at $2 read-only over itself, runs the readers on it, and serves it at
+/// $4 until the file $3 appears (at most a minute).
+const READ_ONLY: &str = r#"
+set -u
+X=$1; IX=$2; STOP=$3; ADDR=$4; OUT=$5
+mount --bind "$IX" "$IX" 2>/dev/null && mount -o remount,bind,ro "$IX" 2>/dev/null || { echo cannot-mount; exit 0; }
+touch "$IX/probe" 2>/dev/null && echo "probe=writable" || echo "probe=read-only"
+"$X" search --index "$IX" 光伏 >"$OUT/search" 2>&1; echo "search=$?"
+echo "search_out=$(tail -1 "$OUT/search")"
+"$X" stats --index "$IX" >"$OUT/stats" 2>&1; echo "stats=$?"
+echo "stats_out=$(head -1 "$OUT/stats")"
+"$X" get --index "$IX" cls-20250613-pv >"$OUT/get" 2>&1; echo "get=$?"
+"$X" index --index "$IX" "$IX/../feed.jsonl" >/dev/null 2>"$OUT/index"; echo "index=$?"
+echo "index_err=$(cat "$OUT/index")"
+"$X" serve --index "$IX" --addr "$ADDR" >/dev/null 2>"$OUT/serve" &
+pid=$!
+i=0; while [ ! -e "$STOP" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill $pid; wait $pid 2>/dev/null
+echo "serve_err=$(head -1 "$OUT/serve")"
+umount "$IX"
+"#;
+
+/// GET `path` from the server at `addr`: status and body, `None` while it is not up.
+fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let status = response.split_whitespace().nth(1)?.parse().ok()?;
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
+}
+
+#[test]
+fn issue_14_a_read_only_index_can_be_searched_and_served() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ix = tmp.path().join("index");
+    let built = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["index", "--index", text(&ix), text(&fixtures().join("jsonl"))])
+        .output()
+        .expect("build the index");
+    assert!(built.status.success());
+    std::fs::copy(fixtures().join("jsonl/articles.jsonl"), tmp.path().join("feed.jsonl")).expect("copy");
+    let out_dir = tmp.path().join("out");
+    std::fs::create_dir(&out_dir).expect("mkdir");
+    let stop = tmp.path().join("stop");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let args = [
+        env!("CARGO_BIN_EXE_xinwen"),
+        text(&ix),
+        text(&stop),
+        addr.as_str(),
+        text(&out_dir),
+    ];
+
+    let mut cmd = Command::new("unshare");
+    cmd.arg("--mount");
+    if !is_root() {
+        cmd.arg("--map-root-user");
+    }
+    let script = cmd
+        .args(["sh", "-c", READ_ONLY, "sh"])
+        .args(args)
+        .env_remove("XINWEN_LOG")
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let Ok(script) = script else {
+        return cannot_run("issue_14_a_read_only_index_can_be_searched_and_served");
+    };
+    // Query the server from outside the namespace (the network is shared) while it runs.
+    let started = std::time::Instant::now();
+    let mut health = None;
+    while started.elapsed() < std::time::Duration::from_secs(30) {
+        if let Some(answer) = http_get(&addr, "/healthz") {
+            health = Some(answer);
+            break;
+        }
+        if stop.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let search = health
+        .as_ref()
+        .and_then(|_| http_get(&addr, "/api/search?q=%E5%85%89%E4%BC%8F"));
+    std::fs::write(&stop, "").expect("stop the server");
+    let out = script.wait_with_output().expect("the script ends");
+    let out = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.starts_with("cannot-mount") {
+        return cannot_run("issue_14_a_read_only_index_can_be_searched_and_served");
+    }
+    assert_eq!(value(&out, "probe"), "read-only", "the mount refuses writes: {out}");
+    assert_eq!(value(&out, "search"), "0", "{out}");
+    assert_eq!(
+        value(&out, "search_out").split(" (").next(),
+        Some("1–1 of 1 results"),
+        "{out}"
+    );
+    assert_eq!(
+        (value(&out, "stats"), value(&out, "stats_out")),
+        ("0", "articles:    16"),
+        "{out}"
+    );
+    assert_eq!(value(&out, "get"), "0", "{out}");
+    assert_eq!(
+        value(&out, "index"),
+        "2",
+        "a writer cannot write it, and says so: {out}"
+    );
+    assert_eq!(
+        value(&out, "index_err"),
+        format!(
+            "xinwen: cannot open {}/.xinwen.lock: Read-only file system (os error 30)",
+            ix.display()
+        ),
+        "{out}"
+    );
+    let (status, _) = health.unwrap_or_else(|| panic!("the server did not answer: {out}"));
+    assert_eq!(status, 200, "{out}");
+    let (status, body) = search.expect("a search answer");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"id\":\"cls-20250613-pv\""), "{body}");
+}
