@@ -538,3 +538,124 @@ fn each_bad_post_gives_its_parse_error() {
     assert_eq!(bad("empty-body.md"), Err(PostError::EmptyBody));
     assert_eq!(bad("invalid-utf8.md"), Err(PostError::InvalidUtf8 { offset: 223 }));
 }
+
+// ---------------------------------------------------------------- any bytes
+
+mod any_bytes {
+    //! Property tests: any bytes through the post reader and, as a `.jsonl` file, through
+    //! the real reader. Nothing panics, every article holds what an article promises, and
+    //! every rejection says where.
+
+    use std::path::Path;
+
+    use proptest::prelude::*;
+    use xinwen::post::id::is_plain;
+    use xinwen::post::{Article, Input, InputKind, Origin, Reader, parse_post_bytes};
+
+    /// What every article read from any input holds.
+    fn check(article: &Article) {
+        assert!(is_plain(&article.id) || article.id.len() == 18, "id {:?}", article.id);
+        assert!(!article.title.trim().is_empty(), "an article has a title");
+        assert!(!article.body.trim().is_empty(), "an article has a body");
+        let one_line = std::iter::once(&article.title)
+            .chain(&article.tags)
+            .chain(&article.categories)
+            .chain(&article.url)
+            .chain(&article.source);
+        for text in one_line {
+            assert!(!text.chars().any(char::is_control), "control character in {text:?}");
+        }
+        assert!(
+            !article.body.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "control character in the body {:?}",
+            article.body
+        );
+    }
+
+    /// Bytes that look a little like a post: front matter with arbitrary values, then
+    /// arbitrary markup, or nothing like one at all.
+    fn post_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let text = "(?s).{0,40}";
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..512),
+            (text, text, text, "(?s).{0,200}").prop_map(|(title, tags, date, body)| {
+                format!(
+                    "---\ntitle: {title}\ntags: {tags}\nsource: {tags}\ndate: {date}\n---\n<p>{body}</p>\n<http://x.example.com/{title}>\n"
+                )
+                    .into_bytes()
+            }),
+            (escaped(), escaped(), escaped(), escaped()).prop_map(|(title, tag, source, url)| {
+                format!(
+                    "---\ntitle: \"{title}题\"\ntags: [\"{tag}\"]\nsource: \"{source}\"\nurl: \"http://x/{url}\"\n---\n<p>正文{title}</p>\n"
+                )
+                .into_bytes()
+            }),
+            (any::<Vec<u8>>(), "(?s).{0,80}").prop_map(|(junk, title)| {
+                let mut bytes = format!("---\ntitle: \"{title}\"\n---\n").into_bytes();
+                bytes.extend(junk);
+                bytes
+            }),
+        ]
+    }
+
+    /// A YAML double-quoted value made of escapes of control characters and text.
+    fn escaped() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "\\e", "\\a", "\\x1b", "\\x9b", "\\x7f", "\\x00", "中", "a", " ", "\\t",
+        ]);
+        proptest::collection::vec(piece, 0..8).prop_map(|pieces| pieces.concat())
+    }
+
+    /// Lines that are JSON records with arbitrary strings, JSON of other shapes, or junk.
+    fn jsonl_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let line = prop_oneof![
+            ("(?s).{0,30}", "(?s).{0,60}", "(?s).{0,20}").prop_map(|(title, body, tag)| {
+                serde_json::json!({"title": title, "body": body, "tags": [tag], "source": tag, "url": title})
+                    .to_string()
+                    .into_bytes()
+            }),
+            any::<i64>().prop_map(|n| format!("{{\"id\": {n}, \"body\": \"正文\"}}").into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..120),
+        ];
+        proptest::collection::vec(line, 0..12).prop_map(|lines| lines.join(&b'\n'))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_as_a_post_become_an_article_or_a_rejection(bytes in post_bytes()) {
+            if let Ok(article) = parse_post_bytes(Path::new("any.md"), &bytes) {
+                check(&article);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_as_a_jsonl_file_are_read_line_by_line(bytes in jsonl_bytes()) {
+            let tmp = tempfile::tempdir().expect("tempdir");
+            let path = tmp.path().join("any.jsonl");
+            std::fs::write(&path, &bytes).expect("write");
+            let input = Input { path: path.clone(), kind: InputKind::Jsonl, origin: Origin(1), len: bytes.len() as u64 };
+            let lines = bytes.split(|&b| b == b'\n').count();
+            let mut last_line = 0;
+            for batch in Reader::new(vec![input]) {
+                for (origin, item) in batch.items {
+                    prop_assert_eq!(origin, Origin(1));
+                    let line = match item {
+                        Ok(article) => { check(&article); continue; }
+                        Err(rejection) => {
+                            prop_assert_eq!(&rejection.location.path, &path);
+                            rejection.location.line.expect("a JSONL rejection has its line")
+                        }
+                    };
+                    prop_assert!(line > last_line && line <= lines, "line {} of {}", line, lines);
+                    last_line = line;
+                }
+            }
+        }
+    }
+}
