@@ -14,20 +14,23 @@
 //! opened. A `CURRENT` naming a missing generation, or generations without a `CURRENT`,
 //! stop every command with a message saying how to repair it (`xinwen generations`).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, Write};
+use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
-use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, META_LOCK, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
-};
+use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexSettings};
 
 use crate::analysis::ChineseAnalyzer;
 use crate::error::IndexError;
 use crate::schema::{self, Fields};
+
+mod lock;
+mod readable;
+
+pub use lock::WriterLock;
+use readable::Readable;
 
 const CURRENT: &str = "CURRENT";
 const LOCK: &str = ".xinwen.lock";
@@ -356,139 +359,6 @@ impl IndexDir {
             articles: Ok(articles),
         })
     }
-
-    /// Takes the one-writer lock. With `wait`, blocks until it is free; otherwise fails at
-    /// once naming the holder. The lock is an OS file lock: a killed job's lock is released
-    /// by the kernel and never blocks the next one.
-    pub fn lock(&self, wait: bool, holder: &str) -> Result<WriterLock, IndexError> {
-        fs::create_dir_all(&self.root).map_err(self.io(format!("cannot create {}", self.root.display())))?;
-        let path = self.root.join(LOCK);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(self.io(format!("cannot open {}", path.display())))?;
-        match try_lock_briefly(&file) {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) if wait => {
-                file.lock().map_err(self.io("cannot lock the index"))?;
-            }
-            Err(fs::TryLockError::WouldBlock) => {
-                let mut who = String::new();
-                let _ = file.read_to_string(&mut who);
-                let who = who.trim();
-                return Err(IndexError::Locked {
-                    path: self.root.clone(),
-                    holder: if who.is_empty() {
-                        "another xinwen process".into()
-                    } else {
-                        who.to_string()
-                    },
-                });
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(self.io("cannot lock the index")(e)),
-        }
-        // Tell a second job who holds the lock.
-        let _ = file.set_len(0).and_then(|_| file.rewind()).and_then(|_| {
-            writeln!(
-                file,
-                "pid {} ({holder}, since {})",
-                std::process::id(),
-                crate::post::format_date(time::OffsetDateTime::now_utc())
-            )
-        });
-        Ok(WriterLock { _file: file })
-    }
-}
-
-/// A generation's directory as tantivy sees it, readable where it cannot be written (a
-/// read-only mount, a snapshot, another user's index).
-///
-/// tantivy's readers take the meta lock (a file lock on `.tantivy-meta.lock`, opened for
-/// writing) while they open segments, so the writer's clean-up cannot delete a segment
-/// under them. Where the file cannot be opened for writing, the lock is taken on the file
-/// opened for reading (a file lock needs no write access), and where there is no such file
-/// and none can be made, nothing can write the index either: no lock is needed. Only the
-/// meta lock is treated so; the writer's own lock fails as before.
-#[derive(Clone, Debug)]
-struct Readable {
-    inner: MmapDirectory,
-    root: PathBuf,
-}
-
-impl Readable {
-    fn new(inner: MmapDirectory, root: &Path) -> Self {
-        Readable {
-            inner,
-            root: root.to_path_buf(),
-        }
-    }
-}
-
-impl Directory for Readable {
-    fn get_file_handle(&self, path: &Path) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
-        self.inner.get_file_handle(path)
-    }
-
-    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
-        self.inner.delete(path)
-    }
-
-    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
-        self.inner.exists(path)
-    }
-
-    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        self.inner.open_write(path)
-    }
-
-    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
-        self.inner.atomic_read(path)
-    }
-
-    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.inner.atomic_write(path, data)
-    }
-
-    fn sync_directory(&self) -> std::io::Result<()> {
-        self.inner.sync_directory()
-    }
-
-    fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
-        self.inner.watch(callback)
-    }
-
-    fn acquire_lock(&self, lock: &Lock) -> Result<DirectoryLock, LockError> {
-        match self.inner.acquire_lock(lock) {
-            Err(LockError::IoError(e)) if lock.filepath == META_LOCK.filepath && cannot_write(&e) => {
-                let path = self.root.join(&lock.filepath);
-                let Ok(file) = File::open(&path) else {
-                    tracing::debug!(path = %path.display(), "read-only index: no meta lock");
-                    return Ok(DirectoryLock::from(Box::new(())));
-                };
-                match file.try_lock() {
-                    Ok(()) => {}
-                    Err(fs::TryLockError::WouldBlock) if lock.is_blocking => {
-                        file.lock().map_err(LockError::wrap_io_error)?;
-                    }
-                    Err(fs::TryLockError::WouldBlock) => return Err(LockError::LockBusy),
-                    Err(fs::TryLockError::Error(e)) => return Err(LockError::wrap_io_error(e)),
-                }
-                Ok(DirectoryLock::from(Box::new(file)))
-            }
-            other => other,
-        }
-    }
-}
-
-/// Whether an error says the file system or its permissions refuse writing.
-fn cannot_write(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
-    )
 }
 
 /// One generation directory as [`IndexDir::list_generations`] finds it.
@@ -504,27 +374,6 @@ pub struct GenerationInfo {
     pub building: bool,
     /// Its article count, or why it does not open.
     pub articles: Result<u64, String>,
-}
-
-/// Proof that this process is the index's one writer; released on drop (or death).
-pub struct WriterLock {
-    _file: File,
-}
-
-/// Takes the lock, trying again for a moment before giving up. A program started by
-/// another thread of this process holds a copy of every descriptor from its fork until
-/// its exec closes them, and with the copy the lock: a lock released a moment ago can stay
-/// held for a few milliseconds after. A second writer still fails at once, to a person.
-fn try_lock_briefly(file: &File) -> Result<(), fs::TryLockError> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(250);
-    loop {
-        match file.try_lock() {
-            Err(fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
 }
 
 fn generation_number(path: &Path) -> Option<u64> {

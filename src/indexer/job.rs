@@ -2,73 +2,72 @@
 //! the index (new, updated, unchanged, deleted); nothing is visible until it commits.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 use std::time::Instant;
 
-use tantivy::schema::IndexRecordOption;
-use tantivy::{DocSet, IndexWriter, TERMINATED, TantivyDocument};
+use tantivy::IndexWriter;
 use tracing::{info, instrument};
 
-use super::fault;
 use super::queue::{Queue, QueuedDoc};
 use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
+use super::{fault, live};
 use crate::error::IndexError;
-use crate::post::{Article, Batch, Origin, Rejection};
+use crate::post::{Article, Origin, Rejection};
 use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
 /// An indexing job in progress: it holds the one-writer lock and an index writer; nothing
 /// it does is visible until [`Job::finish`] commits, all at once.
 pub struct Job {
-    dir: IndexDir,
-    lock: WriterLock,
-    target: OpenIndex,
-    writer: IndexWriter<QueuedDoc>,
+    pub(super) dir: IndexDir,
+    pub(super) lock: WriterLock,
+    pub(super) target: OpenIndex,
+    pub(super) writer: IndexWriter<QueuedDoc>,
     /// Bytes of documents waiting to be indexed.
-    queue: Arc<Queue>,
+    pub(super) queue: Arc<Queue>,
     /// What may be read ahead of the writer, of each kind (parsed, queued), in bytes.
     pub(super) read_ahead: usize,
     /// The live index a rebuild replaces, when it opens: the articles of partly rejected
     /// files are taken from it.
-    previous: Option<OpenIndex>,
+    pub(super) previous: Option<OpenIndex>,
     /// Whether a live generation existed when the job began: a rebuild that could not
     /// read every input does not replace it.
-    replaces_live: bool,
+    pub(super) replaces_live: bool,
     /// The articles in the index when the job began.
-    existing: HashMap<String, Indexed>,
+    pub(super) existing: HashMap<String, Indexed>,
     /// What this job did with each id it read (the last copy read wins).
-    touched: HashMap<String, Touched>,
+    pub(super) touched: HashMap<String, Touched>,
     /// Ids this job deletes.
-    removed: HashSet<String>,
+    pub(super) removed: HashSet<String>,
     /// Files read with rejected parts: their articles are not pruned.
-    partial: HashSet<Origin>,
+    pub(super) partial: HashSet<Origin>,
     /// Inputs that could not be read: the job deletes nothing and switches to no rebuild.
-    unreadable: usize,
+    pub(super) unreadable: usize,
     /// The rev of the next document added (see [`schema::Fields::stamp`]).
-    next_rev: u64,
+    pub(super) next_rev: u64,
     /// Documents added: with `removed`, whether there is anything to commit.
-    writes: usize,
+    pub(super) writes: usize,
     pub(super) report: IndexReport,
-    started: Instant,
+    pub(super) started: Instant,
 }
 
 /// An article in the index when the job began.
 #[derive(Debug, Clone, Copy)]
-struct Indexed {
+pub(super) struct Indexed {
     /// Its content hash.
-    hash: u64,
+    pub(super) hash: u64,
     /// The file it came from.
-    origin: Origin,
+    pub(super) origin: Origin,
 }
 
 /// What a job did with one id.
 #[derive(Debug, Clone, Copy)]
-struct Touched {
+pub(super) struct Touched {
     /// The rev of the copy this job added; `None` while the indexed copy is kept.
-    rev: Option<u64>,
+    pub(super) rev: Option<u64>,
     /// What the last copy read does, compared with the index before the job.
-    outcome: Upserted,
+    pub(super) outcome: Upserted,
 }
 
 /// What [`Job::upsert`] did with an article.
@@ -94,41 +93,12 @@ impl Job {
         if removed > 0 {
             info!(removed, "removed leftovers of an interrupted job");
         }
-        let live = dir
-            .live_generation()?
-            .map(|generation| dir.open_generation(&generation));
-        let replaces_live = live.is_some();
-        let rebuild = options.rebuild || live.is_none();
-        let (target, previous) = if rebuild {
-            let previous = match live {
-                Some(Ok(open)) => {
-                    dir.remove_stale_generations(&lock, &open)?;
-                    Some(open)
-                }
-                // The rebuild replaces an index this version cannot open; it is removed
-                // once the new one is live.
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "rebuilding over an index that does not open");
-                    None
-                }
-                None => None,
-            };
-            (new_generation(dir, options)?, previous)
-        } else {
-            check_dictionary(dir, options)?;
-            let open = live.ok_or_else(|| IndexError::Missing {
-                path: dir.root().to_path_buf(),
-            })??;
-            let removed = dir.remove_stale_generations(&lock, &open)?;
-            if removed > 0 {
-                info!(removed, "removed old generations");
-            }
-            (open, None)
-        };
+        let start = live::open_target(dir, &lock, options)?;
+        let (target, previous, rebuild) = (start.target, start.previous, start.rebuild);
         let existing = if rebuild {
             HashMap::new()
         } else {
-            indexed_articles(&target)?
+            live::indexed_articles(&target)?
         };
         let threads = options
             .threads
@@ -154,7 +124,7 @@ impl Job {
             queue,
             read_ahead,
             previous,
-            replaces_live,
+            replaces_live: start.replaces_live,
             touched: HashMap::with_capacity(existing.len()),
             removed: HashSet::new(),
             partial: HashSet::new(),
@@ -212,7 +182,7 @@ impl Job {
     }
 
     /// Adds a document for `article`; returns its rev.
-    fn add(&mut self, article: &Article, origin: Origin) -> Result<u64, IndexError> {
+    pub(super) fn add(&mut self, article: &Article, origin: Origin) -> Result<u64, IndexError> {
         let rev = self.next_rev;
         self.next_rev += 1;
         let ticket = self.queue.admit(article_bytes(article));
@@ -362,166 +332,6 @@ impl Job {
     }
 }
 
-impl Job {
-    /// Gives up a rebuild that could not read every input: the live index stays, the new
-    /// generation is removed.
-    fn discard(mut self) -> Result<IndexReport, IndexError> {
-        self.writer.rollback()?;
-        let Job {
-            dir,
-            lock,
-            writer,
-            previous,
-            unreadable,
-            mut report,
-            started,
-            ..
-        } = self;
-        drop(writer);
-        dir.remove_unfinished(&lock)?;
-        report.rebuilt = false;
-        report.withheld = Some(format!(
-            "the rebuild was not switched to: {} could not be read; the live index is unchanged",
-            inputs(unreadable)
-        ));
-        report.total = match previous {
-            Some(open) => open.index.reader()?.searcher().num_docs(),
-            None => 0,
-        };
-        report.elapsed = started.elapsed();
-        info!(unreadable, "rebuild withheld");
-        Ok(report)
-    }
-
-    /// Copies into a rebuild the articles of the index it replaces whose file was read
-    /// with rejected parts and that the rebuild did not read again: they stay, as they
-    /// would in an incremental job with prune.
-    fn carry_over(&mut self) -> Result<(), IndexError> {
-        let Some(previous) = self.previous.take() else {
-            return Ok(());
-        };
-        let searcher = previous.index.reader()?.searcher();
-        for segment in searcher.segment_readers() {
-            let origins = segment.fast_fields().u64(schema::names::ORIGIN)?;
-            let store = segment.get_store_reader(1).map_err(|source| IndexError::Io {
-                context: "cannot read the stored articles of the live index".into(),
-                source,
-            })?;
-            for doc in segment.doc_ids_alive() {
-                let origin = Origin(origins.first(doc).unwrap_or_default());
-                if !self.partial.contains(&origin) {
-                    continue;
-                }
-                let stored: TantivyDocument = store.get(doc)?;
-                let article = Article::from(previous.fields.from_doc(&stored));
-                if self.touched.contains_key(&article.id) {
-                    continue;
-                }
-                let rev = self.add(&article, origin)?;
-                let touched = Touched {
-                    rev: Some(rev),
-                    outcome: Upserted::Unchanged,
-                };
-                self.touched.insert(article.id, touched);
-                self.report.kept += 1;
-            }
-        }
-        Ok(())
-    }
-
-    /// Upserts every article of `batches` and counts every rejection, reading on another
-    /// thread one batch ahead.
-    pub(super) fn read<I>(&mut self, batches: I, progress: &dyn Progress) -> Result<(), IndexError>
-    where
-        I: Iterator<Item = Batch> + Send,
-    {
-        std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::sync_channel(1);
-            let reader = scope.spawn(move || {
-                for batch in batches {
-                    if tx.send(batch).is_err() {
-                        break;
-                    }
-                }
-            });
-            let indexed = self.index_batches(rx, progress);
-            // A reader that stopped early (a panic) must not pass for the end of the
-            // input: the rest of the job would commit part of it, and prune the rest.
-            let read = reader
-                .join()
-                .map_err(|panic| IndexError::ReaderFailed(panic_message(&*panic)));
-            indexed.and(read)
-        })
-    }
-
-    fn index_batches(&mut self, rx: mpsc::Receiver<Batch>, progress: &dyn Progress) -> Result<(), IndexError> {
-        let mut articles = 0u64;
-        for batch in rx {
-            self.report.bytes += batch.bytes;
-            for (origin, item) in batch.items {
-                match item {
-                    Ok(article) => {
-                        articles += 1;
-                        self.upsert_from(&article, origin)?;
-                    }
-                    Err(rejection) => {
-                        progress.rejected(&rejection);
-                        self.reject_from(rejection, origin);
-                    }
-                }
-            }
-            progress.advance(articles, self.report.bytes);
-            pause_point("batch");
-        }
-        Ok(())
-    }
-
-    /// Drops everything the job did: nothing of it is committed, and the files it wrote
-    /// are removed (a new generation entirely, else the uncommitted segments), so a job
-    /// that failed on a full disk leaves the space it found.
-    pub fn abort(mut self) {
-        if let Err(e) = self.writer.rollback() {
-            tracing::warn!(error = %e, "rolling back the failed job");
-        }
-        if self.report.rebuilt {
-            let Job { dir, lock, writer, .. } = self;
-            drop(writer);
-            if let Err(e) = dir.remove_unfinished(&lock) {
-                tracing::warn!(error = %e, "removing the failed job's generation");
-            }
-        } else if let Err(e) = self.writer.garbage_collect_files().wait() {
-            tracing::warn!(error = %e, "removing the failed job's files");
-        }
-    }
-
-    /// Aborts the job after `error`, which becomes [`IndexError::NoSpace`] when the disk
-    /// was full. A writer thread that died is reported by tantivy as "killed": its own
-    /// error, the real cause, comes from joining the writer's threads.
-    pub(super) fn fail(mut self, error: IndexError) -> IndexError {
-        let error = match error {
-            IndexError::Tantivy(tantivy::TantivyError::ErrorInThread(_)) => match self.writer.prepare_commit() {
-                Err(cause) => IndexError::Tantivy(cause),
-                Ok(prepared) => {
-                    let _ = prepared.abort();
-                    error
-                }
-            },
-            other => other,
-        };
-        let generation = self.target.generation.clone();
-        self.abort();
-        fault::no_space(error, &generation)
-    }
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
-}
-
 /// About what an article's document holds in memory.
 fn article_bytes(a: &Article) -> usize {
     let texts = a.tags.iter().chain(&a.categories).map(String::len).sum::<usize>();
@@ -529,77 +339,10 @@ fn article_bytes(a: &Article) -> usize {
 }
 
 /// "1 input", "3 inputs".
-fn inputs(n: usize) -> String {
+pub(super) fn inputs(n: usize) -> String {
     if n == 1 {
         "1 input".into()
     } else {
         format!("{n} inputs")
     }
-}
-
-/// A new generation for a rebuild. A rebuild segments as the live index does unless told
-/// otherwise: a dictionary given once stays until it is replaced or dropped.
-fn new_generation(dir: &IndexDir, options: &IndexOptions) -> Result<OpenIndex, IndexError> {
-    let kept = match (&options.user_dict, options.drop_user_dict) {
-        (Some(new), _) => Some(new.clone()),
-        (None, true) => None,
-        (None, false) => dir.live_user_dict()?,
-    };
-    dir.create_generation(kept.as_deref())
-}
-
-/// An incremental job segments as the index was built: a dictionary change needs a rebuild.
-fn check_dictionary(dir: &IndexDir, options: &IndexOptions) -> Result<(), IndexError> {
-    if options.user_dict.is_some() {
-        return Err(IndexError::Refused(
-            "a user dictionary changes how every article is segmented: pass --rebuild with --dict".into(),
-        ));
-    }
-    if options.drop_user_dict && dir.live_user_dict()?.is_some() {
-        return Err(IndexError::Refused(
-            "dropping the user dictionary changes how every article is segmented: pass --rebuild with --no-dict".into(),
-        ));
-    }
-    Ok(())
-}
-
-/// Every live article's id, content hash and origin: ids from the `id` field's terms and
-/// postings, the rest from fast fields (reading stored documents would decompress every
-/// body).
-fn indexed_articles(open: &OpenIndex) -> Result<HashMap<String, Indexed>, IndexError> {
-    let reader = open.index.reader()?;
-    let searcher = reader.searcher();
-    let io = |context: &'static str| {
-        move |source| IndexError::Io {
-            context: context.into(),
-            source,
-        }
-    };
-    let mut out = HashMap::with_capacity(searcher.num_docs() as usize);
-    for segment in searcher.segment_readers() {
-        let hashes = segment.fast_fields().u64(schema::names::HASH)?;
-        let origins = segment.fast_fields().u64(schema::names::ORIGIN)?;
-        let inverted = segment.inverted_index(open.fields.id)?;
-        let mut terms = inverted.terms().stream().map_err(io("cannot read the id terms"))?;
-        while terms.advance() {
-            let Ok(id) = std::str::from_utf8(terms.key()) else {
-                continue;
-            };
-            let mut postings = inverted
-                .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
-                .map_err(io("cannot read the id postings"))?;
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                if !segment.is_deleted(doc) {
-                    let indexed = Indexed {
-                        hash: hashes.first(doc).unwrap_or_default(),
-                        origin: Origin(origins.first(doc).unwrap_or_default()),
-                    };
-                    out.insert(id.to_string(), indexed);
-                }
-                doc = postings.advance();
-            }
-        }
-    }
-    Ok(out)
 }

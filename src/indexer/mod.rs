@@ -9,7 +9,9 @@
 
 mod fault;
 mod job;
+mod live;
 mod queue;
+mod read;
 mod report;
 mod sweep;
 

@@ -8,6 +8,7 @@ pub mod html;
 pub mod id;
 pub mod jsonl;
 pub mod sources;
+mod walk;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

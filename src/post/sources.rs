@@ -1,7 +1,7 @@
-//! Input paths → the files to read (folders walked recursively, in a stable order) → batches
-//! of parsed articles, parsed on all cores and delivered in input order.
+//! Input paths → the files to read (folders walked recursively, in a stable order: see
+//! [`find_inputs`]) → batches of parsed articles, parsed on all cores and delivered in
+//! input order.
 
-use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
-use tracing::debug;
 
+pub use super::walk::{Found, find_inputs};
 use super::{Article, Location, MAX_INPUT_BYTES, Rejection, jsonl, parse_post_bytes};
 use crate::error::PostError;
 
@@ -81,165 +81,7 @@ impl Origin {
     }
 }
 
-/// The files found under the given paths.
-#[derive(Debug, Default)]
-pub struct Found {
-    /// Files to read, in a stable order: the paths in the order given, each folder's
-    /// entries sorted by name.
-    pub inputs: Vec<Input>,
-    /// Paths that could not be read at all (missing, unreadable folder, unknown file type
-    /// named explicitly).
-    pub rejected: Vec<Rejection>,
-    /// Files inside folders that are not news inputs (images, `README.md`, hidden files).
-    pub skipped: usize,
-    /// Links to folders walked already (a link to a parent is a loop): not walked again.
-    pub folders_again: usize,
-}
-
-/// Walks `paths`: files are taken as they are, folders recursively. Each folder is
-/// visited once, however many links lead to it (a link to a parent folder is a loop), and
-/// a news file that is not a regular file (a FIFO, a device) is rejected: reading one
-/// could block the job forever.
-pub fn find_inputs(paths: &[PathBuf]) -> Found {
-    let mut walker = Walker::default();
-    for path in paths {
-        // Origins hash the absolute path, so the same file is the same origin whichever
-        // directory a job runs from.
-        let absolute = std::fs::canonicalize(path)
-            .or_else(|_| std::path::absolute(path))
-            .unwrap_or_else(|_| path.clone());
-        match std::fs::metadata(path) {
-            Err(e) => walker.reject(path, PostError::Read(e.to_string())),
-            Ok(meta) if meta.is_dir() => walker.walk(path, &absolute, &meta),
-            Ok(meta) => match InputKind::of(path) {
-                Some(kind) => walker.file(path.clone(), &absolute, kind, &meta),
-                None => walker.reject(
-                    path,
-                    PostError::Read(
-                        "not a news file: expected .md, .markdown, .html, .htm, .txt, .jsonl, .ndjson or .jsonl.gz"
-                            .into(),
-                    ),
-                ),
-            },
-        }
-    }
-    walker.found
-}
-
-/// The state of a walk: what it found, and the folders it has been in.
-#[derive(Default)]
-struct Walker {
-    found: Found,
-    /// Every folder entered (see [`folder_key`]).
-    visited: HashSet<FolderKey>,
-}
-
-impl Walker {
-    fn reject(&mut self, path: &Path, reason: PostError) {
-        self.found.rejected.push(reject(path, None, reason));
-    }
-
-    /// Takes a news file, if it is a regular file.
-    fn file(&mut self, path: PathBuf, absolute: &Path, kind: InputKind, meta: &std::fs::Metadata) {
-        match not_a_file(meta) {
-            Some(what) => self.reject(&path, PostError::NotAFile(what)),
-            None => self.found.inputs.push(Input {
-                path,
-                kind,
-                origin: Origin::of(absolute),
-                len: meta.len(),
-            }),
-        }
-    }
-
-    /// Walks the folder `dir` (whose absolute path is `absolute`), unless it was walked
-    /// already.
-    fn walk(&mut self, dir: &Path, absolute: &Path, meta: &std::fs::Metadata) {
-        if !self.visited.insert(folder_key(dir, meta)) {
-            debug!(folder = %dir.display(), "folder already walked");
-            self.found.folders_again += 1;
-            return;
-        }
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(e) => return self.reject(dir, PostError::Read(e.to_string())),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            match entry {
-                Ok(entry) => names.push(entry.file_name()),
-                // A folder listed in part hides files: a read error, not an empty folder.
-                Err(e) => self.reject(dir, PostError::Read(e.to_string())),
-            }
-        }
-        names.sort();
-        for file_name in names {
-            self.entry(&dir.join(&file_name), &absolute.join(&file_name));
-        }
-    }
-
-    fn entry(&mut self, path: &Path, absolute: &Path) {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if name.starts_with('.') || name.to_ascii_lowercase().starts_with("readme") {
-            self.found.skipped += 1;
-            return;
-        }
-        let kind = InputKind::of(path);
-        match (std::fs::metadata(path), kind) {
-            (Ok(meta), _) if meta.is_dir() => self.walk(path, absolute, &meta),
-            (Ok(meta), Some(kind)) => self.file(path.to_path_buf(), absolute, kind, &meta),
-            // A link to nowhere: reading it says why.
-            (Err(_), Some(kind)) => self.found.inputs.push(Input {
-                path: path.to_path_buf(),
-                kind,
-                origin: Origin::of(absolute),
-                len: 0,
-            }),
-            (_, None) => self.found.skipped += 1,
-        }
-    }
-}
-
-/// What tells two folders apart: device and inode, so every link to a folder is the same.
-#[cfg(unix)]
-type FolderKey = (u64, u64);
-#[cfg(not(unix))]
-type FolderKey = PathBuf;
-
-#[cfg(unix)]
-fn folder_key(_: &Path, meta: &std::fs::Metadata) -> FolderKey {
-    use std::os::unix::fs::MetadataExt;
-    (meta.dev(), meta.ino())
-}
-
-#[cfg(not(unix))]
-fn folder_key(dir: &Path, _: &std::fs::Metadata) -> FolderKey {
-    std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf())
-}
-
-/// What a file that is not a regular file is, `None` for a regular file.
-fn not_a_file(meta: &std::fs::Metadata) -> Option<&'static str> {
-    let kind = meta.file_type();
-    if kind.is_file() {
-        return None;
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return Some("a FIFO");
-        }
-        if kind.is_socket() {
-            return Some("a socket");
-        }
-        if kind.is_block_device() || kind.is_char_device() {
-            return Some("a device");
-        }
-    }
-    Some("not a file")
-}
-
-fn reject(path: &Path, line: Option<usize>, reason: PostError) -> Rejection {
+pub(super) fn reject(path: &Path, line: Option<usize>, reason: PostError) -> Rejection {
     Rejection {
         location: Location {
             path: path.to_path_buf(),
@@ -462,79 +304,85 @@ impl Iterator for Reader {
 
     fn next(&mut self) -> Option<Batch> {
         loop {
-            if let Some(source) = self.current.as_mut() {
-                let (lines, rejected, bytes) = source.take_lines(self.budget);
-                let path = source.path.clone();
-                let origin = source.origin;
-                if source.done {
-                    self.current = None;
+            if self.current.is_some() {
+                match self.lines_batch() {
+                    Some(batch) => return Some(batch),
+                    None => continue,
                 }
-                if lines.is_empty() && rejected.is_empty() {
-                    continue;
-                }
-                // Each line is dropped once parsed, so a batch holds its bytes once.
-                let mut items: Vec<(usize, Origin, Result<Article, Rejection>)> = lines
-                    .into_par_iter()
-                    .map(|(line_no, line)| {
-                        let parsed = parse_jsonl_bytes(&line).map_err(|reason| reject(&path, Some(line_no), reason));
-                        (line_no, origin, parsed)
-                    })
-                    .collect();
-                items.extend(
-                    rejected
-                        .into_iter()
-                        .map(|r| (r.location.line.unwrap_or_default(), origin, Err(r))),
-                );
-                // Rejections of over-long lines go where their lines were.
-                items.sort_by_key(|(line_no, _, _)| *line_no);
-                let items = items.into_iter().map(|(_, origin, item)| (origin, item)).collect();
-                return Some(Batch { items, bytes });
             }
-            match self.inputs.next() {
-                Some(input) if input.kind == InputKind::Post => {
-                    self.pending_bytes += input.len;
-                    self.pending_posts.push(input);
-                    if self.pending_posts.len() >= BATCH || self.pending_bytes >= self.budget as u64 {
-                        return Some(self.posts_batch());
-                    }
-                }
-                Some(input) => {
-                    // Posts queued before this file go first, to keep input order.
-                    let flushed = (!self.pending_posts.is_empty()).then(|| self.posts_batch());
-                    let consumed = Arc::new(AtomicU64::new(0));
-                    match open_lines(&input, Arc::clone(&consumed)) {
-                        Ok(lines) => {
-                            self.current = Some(LineSource {
-                                path: input.path,
-                                origin: input.origin,
-                                lines,
-                                line_no: 0,
-                                done: false,
-                                consumed,
-                                reported: 0,
-                            })
-                        }
-                        Err(reason) => {
-                            let rejected = Batch {
-                                items: vec![(input.origin, Err(reject(&input.path, None, reason)))],
-                                bytes: 0,
-                            };
-                            return Some(match flushed {
-                                Some(mut batch) => {
-                                    batch.items.extend(rejected.items);
-                                    batch
-                                }
-                                None => rejected,
-                            });
-                        }
-                    }
-                    if flushed.is_some() {
-                        return flushed;
-                    }
-                }
-                None => {
-                    return (!self.pending_posts.is_empty()).then(|| self.posts_batch());
-                }
+            let batch = match self.inputs.next() {
+                Some(input) if input.kind == InputKind::Post => self.queue_post(input),
+                Some(input) => self.open_jsonl(input),
+                None => return (!self.pending_posts.is_empty()).then(|| self.posts_batch()),
+            };
+            if batch.is_some() {
+                return batch;
+            }
+        }
+    }
+}
+
+impl Reader {
+    /// The next lines of the JSONL file being read, parsed; `None` when it had none left.
+    fn lines_batch(&mut self) -> Option<Batch> {
+        let source = self.current.as_mut()?;
+        let (lines, rejected, bytes) = source.take_lines(self.budget);
+        let path = source.path.clone();
+        let origin = source.origin;
+        if source.done {
+            self.current = None;
+        }
+        if lines.is_empty() && rejected.is_empty() {
+            return None;
+        }
+        // Each line is dropped once parsed, so a batch holds its bytes once.
+        let mut items: Vec<(usize, Origin, Result<Article, Rejection>)> = lines
+            .into_par_iter()
+            .map(|(line_no, line)| {
+                let parsed = parse_jsonl_bytes(&line).map_err(|reason| reject(&path, Some(line_no), reason));
+                (line_no, origin, parsed)
+            })
+            .collect();
+        items.extend(
+            rejected
+                .into_iter()
+                .map(|r| (r.location.line.unwrap_or_default(), origin, Err(r))),
+        );
+        // Rejections of over-long lines go where their lines were.
+        items.sort_by_key(|(line_no, _, _)| *line_no);
+        let items = items.into_iter().map(|(_, origin, item)| (origin, item)).collect();
+        Some(Batch { items, bytes })
+    }
+
+    /// Queues a post; a batch of posts once enough are queued.
+    fn queue_post(&mut self, input: Input) -> Option<Batch> {
+        self.pending_bytes += input.len;
+        self.pending_posts.push(input);
+        (self.pending_posts.len() >= BATCH || self.pending_bytes >= self.budget as u64).then(|| self.posts_batch())
+    }
+
+    /// Starts reading a JSONL file; the posts queued before it go first, to keep the input
+    /// order, and a file that cannot be opened is a rejection.
+    fn open_jsonl(&mut self, input: Input) -> Option<Batch> {
+        let flushed = (!self.pending_posts.is_empty()).then(|| self.posts_batch());
+        let consumed = Arc::new(AtomicU64::new(0));
+        match open_lines(&input, Arc::clone(&consumed)) {
+            Ok(lines) => {
+                self.current = Some(LineSource {
+                    path: input.path,
+                    origin: input.origin,
+                    lines,
+                    line_no: 0,
+                    done: false,
+                    consumed,
+                    reported: 0,
+                });
+                flushed
+            }
+            Err(reason) => {
+                let mut batch = flushed.unwrap_or_default();
+                batch.items.push((input.origin, Err(reject(&input.path, None, reason))));
+                Some(batch)
             }
         }
     }
