@@ -306,6 +306,34 @@ impl IndexDir {
         Ok(removed)
     }
 
+    /// Removes the segment files in `open`'s generation that no commit refers to: what a
+    /// failed or killed job wrote there. (tantivy's own clean-up spares segments still
+    /// tracked in the process, which a failed writer lets go of only a moment later.)
+    /// Call only while holding the [`WriterLock`].
+    pub fn remove_uncommitted(&self, _lock: &WriterLock, open: &OpenIndex) -> Result<usize, IndexError> {
+        let committed: std::collections::HashSet<String> = open
+            .index
+            .searchable_segment_ids()?
+            .iter()
+            .map(|id| id.uuid_string())
+            .collect();
+        let entries =
+            fs::read_dir(&open.generation).map_err(self.io(format!("cannot list {}", open.generation.display())))?;
+        let mut removed = 0;
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some((segment, _)) = name.to_str().and_then(|n| n.split_once('.')) else {
+                continue;
+            };
+            let is_segment = segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit());
+            if is_segment && !committed.contains(segment) {
+                fs::remove_file(entry.path()).map_err(self.io(format!("cannot remove {}", entry.path().display())))?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Every generation with its state, oldest first, for an operator choosing one.
     pub fn list_generations(&self) -> Result<Vec<GenerationInfo>, IndexError> {
         let live = self.live_generation().ok().flatten();

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::IndexWriter;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tracing::{info, instrument};
 
 use super::queue::{Queue, QueuedDoc};
@@ -108,9 +109,17 @@ impl Job {
         let writer = target.index.writer_with_num_threads(threads, memory)?;
         // Files a failed or killed job left in the live generation (uncommitted segments)
         // go before this job writes its own: a full disk is then free again.
-        if !rebuild && let Err(e) = writer.garbage_collect_files().wait() {
-            tracing::warn!(error = %e, "cannot remove files left by an earlier job");
+        if !rebuild {
+            match dir.remove_uncommitted(&lock, &target) {
+                Ok(0) => {}
+                Ok(removed) => info!(removed, "removed files an earlier job left"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove files left by an earlier job"),
+            }
         }
+        // No merges while the job writes: a job that fails must be able to remove every
+        // file it wrote, and a merge still running could write after the clean-up. The
+        // commit merges (see `commit`).
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let read_ahead = super::read_ahead_bytes(memory);
         let queue = Queue::new(read_ahead);
         // Every operation of a job takes an opstamp and the commit records the last one,
@@ -327,6 +336,7 @@ impl Job {
         }
         progress.committing();
         pause_point("commit");
+        self.writer.set_merge_policy(Box::new(LogMergePolicy::default()));
         self.writer.commit()?;
         Ok(true)
     }

@@ -68,7 +68,7 @@ impl Job {
             if let Err(e) = dir.remove_unfinished(&lock) {
                 tracing::warn!(error = %e, "removing the failed job's generation");
             }
-        } else if let Err(e) = self.writer.garbage_collect_files().wait() {
+        } else if let Err(e) = self.dir.remove_uncommitted(&self.lock, &self.target) {
             tracing::warn!(error = %e, "removing the failed job's files");
         }
     }
