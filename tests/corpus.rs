@@ -52,10 +52,16 @@ const MIN_CCTV_IN_XWLB: usize = 2_500;
 /// page without one, a page whose story starts differently from the program list's.
 const MIN_CCTV_STORY_RATE: f64 = 0.99;
 
-/// The corpus folder, or `None` (with a note) when it is absent.
+/// The corpus folder, or `None` (with a note) when it is absent; absence fails the test
+/// instead when `XINWEN_REQUIRE_CORPUS` is set, as `.ci/run` sets it.
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !dir.is_dir() {
+        assert!(
+            std::env::var_os("XINWEN_REQUIRE_CORPUS").is_none(),
+            "{} is absent and XINWEN_REQUIRE_CORPUS is set",
+            dir.display()
+        );
         eprintln!("skip: {} absent", dir.display());
         return None;
     }
