@@ -1,17 +1,15 @@
 //! The index schema: the only place field names appear. [`Article`] → tantivy document and
-//! stored document → [`StoredArticle`].
+//! stored document → [`Article`] again.
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, OwnedValue, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{DateTime, TantivyDocument};
-use time::OffsetDateTime;
-use xxhash_rust::xxh3::Xxh3;
 
 use crate::analysis::TOKENIZER;
 use crate::fold;
-use crate::post::Article;
+use crate::post::{Article, title_key};
 
 /// The fields of a xinwen index, resolved once.
 #[derive(Debug, Clone, Copy)]
@@ -159,7 +157,7 @@ impl Fields {
         if let Some(source) = &article.source {
             doc.add_text(self.source, source);
         }
-        doc.add_u64(self.hash, content_hash(article));
+        doc.add_u64(self.hash, article.content_hash());
         doc.add_u64(self.title_key, title_key(&article.title));
         doc
     }
@@ -174,7 +172,7 @@ impl Fields {
     }
 
     /// The stored fields of a document.
-    pub fn from_doc(&self, doc: &TantivyDocument) -> StoredArticle {
+    pub fn from_doc(&self, doc: &TantivyDocument) -> Article {
         let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let texts = |field: Field| {
             doc.get_all(field)
@@ -182,7 +180,7 @@ impl Fields {
                 .map(str::to_string)
                 .collect()
         };
-        StoredArticle {
+        Article {
             id: text(self.id).unwrap_or_default(),
             url: text(self.url),
             title: text(self.title).unwrap_or_default(),
@@ -196,98 +194,4 @@ impl Fields {
             source: text(self.source),
         }
     }
-}
-
-/// An article as stored in the index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredArticle {
-    /// The stable id.
-    pub id: String,
-    /// Source URL.
-    pub url: Option<String>,
-    /// Headline.
-    pub title: String,
-    /// Body text.
-    pub body: String,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Categories.
-    pub categories: Vec<String>,
-    /// Publication time.
-    pub date: Option<OffsetDateTime>,
-    /// Publisher.
-    pub source: Option<String>,
-}
-
-impl From<StoredArticle> for Article {
-    /// The article again, as it was indexed (a rebuild re-indexes articles it keeps).
-    fn from(stored: StoredArticle) -> Article {
-        Article {
-            id: stored.id,
-            url: stored.url,
-            title: stored.title,
-            body: stored.body,
-            date: stored.date,
-            tags: stored.tags,
-            categories: stored.categories,
-            source: stored.source,
-        }
-    }
-}
-
-impl StoredArticle {
-    /// The whole article as JSON: what `xinwen get --json` prints and
-    /// `GET /api/articles/{id}` answers.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut value = self.summary_json();
-        value["source"] = serde_json::json!(self.source);
-        value["body"] = serde_json::json!(self.body);
-        value
-    }
-
-    /// The article without its body and publisher: an entry of a list (related articles).
-    pub fn summary_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id,
-            "url": self.url,
-            "title": self.title,
-            "date": self.date.map(crate::post::format_date),
-            "tags": self.tags,
-            "categories": self.categories,
-        })
-    }
-}
-
-/// A hash of everything an article puts in the index; equal hashes mean nothing to re-index.
-pub fn content_hash(article: &Article) -> u64 {
-    let mut h = Xxh3::new();
-    let mut put = |s: &str| {
-        h.update(&(s.len() as u64).to_le_bytes());
-        h.update(s.as_bytes());
-    };
-    put(&article.id);
-    put(article.url.as_deref().unwrap_or_default());
-    put(&article.title);
-    put(&article.body);
-    put(&article.date.map(|d| d.unix_timestamp().to_string()).unwrap_or_default());
-    for tag in &article.tags {
-        put(tag);
-    }
-    put("\u{1f}");
-    for category in &article.categories {
-        put(category);
-    }
-    put("\u{1f}");
-    put(article.source.as_deref().unwrap_or_default());
-    h.digest()
-}
-
-/// The key syndicated copies share: the folded title without spaces and punctuation.
-pub fn title_key(title: &str) -> u64 {
-    let folded: String = title
-        .chars()
-        .map(fold::fold_full)
-        .filter(|c| c.is_alphanumeric())
-        .collect();
-    xxhash_rust::xxh3::xxh3_64(folded.as_bytes())
 }

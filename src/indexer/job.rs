@@ -15,7 +15,6 @@ use super::{IndexOptions, IndexReport, Progress, pause_point};
 use super::{fault, live};
 use crate::error::IndexError;
 use crate::post::{Article, Origin, Rejection};
-use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
 /// An indexing job in progress: it holds the one-writer lock and an index writer; nothing
@@ -45,7 +44,7 @@ pub struct Job {
     pub(super) partial: HashSet<Origin>,
     /// Inputs that could not be read: the job deletes nothing and switches to no rebuild.
     pub(super) unreadable: usize,
-    /// The rev of the next document added (see [`schema::Fields::stamp`]).
+    /// The rev of the next document added (see [`crate::schema::Fields::stamp`]).
     pub(super) next_rev: u64,
     /// Documents added: with `removed`, whether there is anything to commit.
     pub(super) writes: usize,
@@ -160,7 +159,7 @@ impl Job {
     /// [`Job::upsert`] of an article read from the file `origin`.
     pub fn upsert_from(&mut self, article: &Article, origin: Origin) -> Result<Upserted, IndexError> {
         self.report.read += 1;
-        let hash = schema::content_hash(article);
+        let hash = article.content_hash();
         let outcome = match self.existing.get(&article.id) {
             None => Upserted::New,
             Some(old) if old.hash == hash && old.origin == origin => Upserted::Unchanged,

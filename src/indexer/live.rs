@@ -11,7 +11,7 @@ use tracing::info;
 use super::job::{Indexed, Touched, inputs};
 use super::{IndexOptions, IndexReport, Job, Upserted};
 use crate::error::IndexError;
-use crate::post::{Article, Origin};
+use crate::post::Origin;
 use crate::schema;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
@@ -120,7 +120,7 @@ impl Job {
                     continue;
                 }
                 let stored: TantivyDocument = store.get(doc)?;
-                let article = Article::from(previous.fields.from_doc(&stored));
+                let article = previous.fields.from_doc(&stored);
                 if self.touched.contains_key(&article.id) {
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! JSON Lines record becomes an [`Article`], or a [`Rejection`] saying where and why.
 //! This module knows nothing of tantivy.
 
+mod article;
 pub mod date;
 pub mod front_matter;
 pub mod html;
@@ -16,32 +17,12 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use crate::error::PostError;
+pub use article::{Article, title_key};
 pub use date::{ParsedDate, format_date, parse_date};
 pub use sources::{Batch, Input, InputKind, Origin, Reader};
 
 /// The largest post file or JSONL line read; anything larger is rejected, not truncated.
 pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
-
-/// One news article, ready to index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Article {
-    /// The stable id (see [`id`]).
-    pub id: String,
-    /// The source link, when known.
-    pub url: Option<String>,
-    /// The headline.
-    pub title: String,
-    /// Clean text, paragraphs separated by `\n`.
-    pub body: String,
-    /// Publication time, when known.
-    pub date: Option<OffsetDateTime>,
-    /// Tags, in the order given, without duplicates.
-    pub tags: Vec<String>,
-    /// Categories, in the order given, without duplicates.
-    pub categories: Vec<String>,
-    /// The publisher, when known.
-    pub source: Option<String>,
-}
 
 /// Where an input came from: a file, and a line for JSONL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -355,7 +355,7 @@ impl<'a> Builder<'a> {
         if text.chars().filter(|c| c.is_alphanumeric()).count() < EXACT_TITLE_MIN_CHARS {
             return None;
         }
-        let term = Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&text));
+        let term = Term::from_field_u64(self.fields.title_key, crate::post::title_key(&text));
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         Some(Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE)))
     }

@@ -31,9 +31,10 @@ pub use snippet::{Highlighted, Highlighter};
 use crate::analysis::ChineseAnalyzer;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
 use crate::error::{IndexError, QueryError, Result};
+use crate::post::Article;
 use crate::post::date::{BEIJING, parse_bound};
 use crate::post::format_date;
-use crate::schema::{Fields, StoredArticle, names};
+use crate::schema::{Fields, names};
 use crate::store::IndexDir;
 
 /// Decompressed 16 KB blocks of stored articles kept per segment: popular articles come
@@ -426,12 +427,12 @@ impl Engine {
     }
 
     /// One whole stored article.
-    pub fn get(&self, id: &str) -> Result<StoredArticle> {
+    pub fn get(&self, id: &str) -> Result<Article> {
         self.find(&self.reader.searcher(), id)
     }
 
     /// The stored article with this id in `searcher`'s view of the index.
-    fn find(&self, searcher: &Searcher, id: &str) -> Result<StoredArticle> {
+    fn find(&self, searcher: &Searcher, id: &str) -> Result<Article> {
         let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
         let Some(&(_, address)) = top.first() else {
             return Err(IndexError::UnknownId(id.to_string()).into());
@@ -493,7 +494,7 @@ fn highlighter(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> Highlighte
     Highlighter::new(&groups)
 }
 
-fn make_hit(stored: StoredArticle, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
+fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
     let (title_parts, snippet_parts) = if chars == 0 {
         (snippet::mark_all(&stored.title, &[]), Highlighted::default())
     } else {

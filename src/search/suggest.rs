@@ -18,7 +18,7 @@ use super::Engine;
 use super::bm25::Bm25TermQuery;
 use crate::error::Result;
 use crate::fold;
-use crate::schema::StoredArticle;
+use crate::post::Article;
 
 /// The most completions returned.
 pub const MAX_SUGGESTIONS: usize = 10;
@@ -117,7 +117,7 @@ impl Engine {
     /// Up to `limit` articles most like article `id`: those with most of its telling words,
     /// in the body or (counting double) the title; the article itself and its syndicated
     /// copies (same title) left out. The same index always gives the same list.
-    pub fn related(&self, id: &str, limit: usize) -> Result<Vec<StoredArticle>> {
+    pub fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>> {
         let searcher = self.reader.searcher();
         let article = self.find(&searcher, id)?;
         let terms = self.related_terms(&searcher, &article)?;
@@ -135,7 +135,7 @@ impl Engine {
             ));
         }
         // Syndicated copies of the same story (same title) are not "related": leave them out.
-        let own_key = Term::from_field_u64(self.fields.title_key, crate::schema::title_key(&article.title));
+        let own_key = Term::from_field_u64(self.fields.title_key, crate::post::title_key(&article.title));
         clauses.push((Occur::MustNot, Box::new(self.id_query(id))));
         clauses.push((
             Occur::MustNot,
@@ -161,7 +161,7 @@ impl Engine {
     /// common to tell stories apart (in more than [`RELATED_MAX_DF_PERCENT`]% of articles)
     /// and those no other article has. Ties go to the word that sorts first, so the choice
     /// never depends on hashing (tantivy's `MoreLikeThisQuery` broke ties at random).
-    fn related_terms(&self, searcher: &Searcher, article: &StoredArticle) -> Result<Vec<(String, f64)>> {
+    fn related_terms(&self, searcher: &Searcher, article: &Article) -> Result<Vec<(String, f64)>> {
         let mut counts: BTreeMap<String, u32> = BTreeMap::new();
         let body = match article.body.char_indices().nth(RELATED_BODY_CHARS) {
             Some((end, _)) => &article.body[..end],

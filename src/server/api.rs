@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::state::Shared;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
 use crate::error::QueryError;
-use crate::schema::StoredArticle;
+use crate::post::Article;
 use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
 use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, Stats, parse_date_filter};
 
@@ -253,7 +253,7 @@ pub async fn related(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiEr
     let id = decode_id(&raw_id)?;
     blocking(&shared, move |engine| {
         let related = engine.related(&id, MAX_RELATED)?;
-        let items: Vec<Value> = related.iter().map(StoredArticle::summary_json).collect();
+        let items: Vec<Value> = related.iter().map(Article::summary_json).collect();
         Ok(json!({ "id": id, "related": items }))
     })
     .await
