@@ -251,6 +251,9 @@ pub enum IndexError {
         /// Whether the job's articles were committed before the disk filled up.
         committed: bool,
     },
+    /// A backend that cannot answer now (a cluster node down); a later try may work.
+    #[error("the index cannot be reached: {0}")]
+    Unavailable(String),
 }
 
 fn no_space_message(path: &std::path::Path, committed: bool) -> String {

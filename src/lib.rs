@@ -4,8 +4,11 @@
 //! ```text
 //! post file | JSONL line → post::parse_* → Article → schema::Fields::to_doc → IndexWriter → index/
 //!                   └→ Rejection {location, reason} → IndexReport
-//! query → search::query::parse → build::Builder → tantivy Query → Engine::search → hits → snippets
+//! query → SearchRequest → ParsedRequest (search::request) → dyn backend::SearchBackend
+//!       local backend: build::Builder → tantivy Query → Engine::run → hits → snippets
 //! ```
+//! Front doors (`cli`, `server`) hold an `Arc<dyn backend::SearchBackend>` and an
+//! `Arc<dyn backend::IndexBackend>`; [`local`] is the tantivy implementation of both.
 //! The one analyzer ([`analysis::ChineseAnalyzer`]) segments at index time and at query
 //! time; [`store::IndexDir`] registers it on every index it opens.
 //!
@@ -17,11 +20,13 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod backend;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fold;
 pub mod indexer;
+pub mod local;
 pub mod post;
 pub mod schema;
 pub mod search;

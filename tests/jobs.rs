@@ -1094,7 +1094,7 @@ async fn issue_14_ingestion_caps_the_articles_of_a_request_and_the_rejections_it
         assert_eq!(answer, too_many);
     }
     assert_eq!(
-        shared.engine().num_docs(),
+        shared.backend().health().expect("health").articles,
         16,
         "nothing of a refused request is indexed"
     );

@@ -4,11 +4,9 @@
 use std::io::Write;
 
 use super::terminal::{BODY_KEEPS, shown, write_json};
-use super::{IndexLocation, Outcome};
-use crate::indexer;
+use super::{IndexLocation, Outcome, open_backend, open_writer};
+use crate::backend;
 use crate::post::format_date;
-use crate::search::Engine;
-use crate::store::IndexDir;
 
 /// Arguments of `xinwen get`.
 #[derive(Debug, clap::Args)]
@@ -47,8 +45,7 @@ pub struct DeleteArgs {
 
 pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
-    let a = engine.get(&args.id)?;
+    let a = open_backend(&args.location)?.search.get(&args.id)?;
     if args.json {
         write_json(&mut out, &a.to_json())?;
         return Ok(Outcome::Success);
@@ -77,8 +74,7 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
 
 pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
-    let stats = engine.stats()?;
+    let stats = open_backend(&args.location)?.search.stats()?;
     if args.json {
         write_json(&mut out, &stats)?;
         return Ok(Outcome::Success);
@@ -103,8 +99,7 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
 
 pub(super) fn delete(args: DeleteArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let dir = IndexDir::new(&args.location.dir);
-    let deleted = indexer::delete(&dir, &args.ids, args.wait)?;
+    let deleted = backend::delete(open_writer(&args.location).as_ref(), &args.ids, args.wait)?;
     writeln!(out, "deleted {deleted} of {} ids", args.ids.len())?;
     Ok(if deleted == args.ids.len() {
         Outcome::Success

@@ -1,15 +1,14 @@
 //! `xinwen index`: run an indexing job and print its report.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::{IndexLocation, Outcome};
+use super::{IndexLocation, Outcome, open_writer};
 use crate::config::WRITER_MEMORY_BYTES;
-use crate::indexer::{self, IndexOptions, IndexReport, Progress};
+use crate::indexer::{IndexOptions, IndexReport, Progress};
 use crate::post::Rejection;
-use crate::store::IndexDir;
 
 /// Arguments of `xinwen index`.
 #[derive(Debug, clap::Args)]
@@ -71,7 +70,6 @@ impl Progress for Bar {
 }
 
 pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
-    let dir = IndexDir::new(&args.location.dir);
     let options = IndexOptions {
         rebuild: args.rebuild,
         prune: args.prune,
@@ -88,6 +86,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+        existing_only: false,
     };
     let show_bar = !args.json && std::io::stderr().is_terminal();
     let bar = if show_bar {
@@ -100,13 +99,13 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
         ProgressBar::hidden()
     };
     let progress = Bar(bar);
-    let report = indexer::run(&dir, &args.paths, &options, &progress)?;
+    let report = open_writer(&args.location).run(&args.paths, &options, &progress)?;
     progress.0.finish_and_clear();
     let mut out = std::io::stdout().lock();
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print_report(&mut out, &report, &dir)?;
+        print_report(&mut out, &report, &args.location.dir)?;
     }
     Ok(if report.rejected > 0 {
         Outcome::Rejected
@@ -115,7 +114,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> std::io::Result<()> {
+fn print_report(out: &mut impl Write, report: &IndexReport, dir: &Path) -> std::io::Result<()> {
     let secs = report.elapsed.as_secs_f64();
     writeln!(
         out,
@@ -134,7 +133,7 @@ fn print_report(out: &mut impl Write, report: &IndexReport, dir: &IndexDir) -> s
         secs,
         report.articles_per_second(),
         report.total,
-        dir.root().display(),
+        dir.display(),
         if report.rebuilt { " (new build)" } else { "" }
     )?;
     if !report.rejected_by_reason.is_empty() {

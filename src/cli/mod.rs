@@ -10,6 +10,7 @@ mod terminal;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
@@ -19,7 +20,11 @@ pub use index::IndexArgs;
 pub use search::SearchArgs;
 pub use serve::ServeArgs;
 
+use crate::backend::{IndexBackend, SearchBackend};
 use crate::config::DEFAULT_INDEX_DIR;
+use crate::error::IndexError;
+use crate::local::{LocalBackend, LocalIndex};
+use crate::store::IndexDir;
 
 /// xinwen: full-text search for Chinese news.
 #[derive(Debug, Parser)]
@@ -59,6 +64,30 @@ pub struct IndexLocation {
     /// The index directory.
     #[arg(long = "index", value_name = "DIR", default_value = DEFAULT_INDEX_DIR)]
     pub dir: PathBuf,
+}
+
+/// What a command searches and what it writes, from one place: today always the local
+/// index at `--index`.
+pub struct Backend {
+    /// Answers searches and look-ups.
+    pub search: Arc<dyn SearchBackend>,
+    /// Takes writes, when the backend does.
+    pub index: Option<Arc<dyn IndexBackend>>,
+}
+
+/// Opens the backend a command searches (the live index at `--index`; an error when
+/// there is none).
+pub fn open_backend(location: &IndexLocation) -> Result<Backend, IndexError> {
+    let local = Arc::new(LocalBackend::open(IndexDir::new(&location.dir))?);
+    Ok(Backend {
+        search: local.clone(),
+        index: Some(local),
+    })
+}
+
+/// The backend a command writes, which may not exist yet (`xinwen index` creates it).
+pub fn open_writer(location: &IndexLocation) -> Arc<dyn IndexBackend> {
+    Arc::new(LocalIndex::new(IndexDir::new(&location.dir)))
 }
 
 /// How a command ended, for the exit code.

@@ -3,10 +3,9 @@
 use std::io::Write;
 
 use super::terminal::{render, shown, write_json};
-use super::{IndexLocation, Outcome, use_color};
+use super::{IndexLocation, Outcome, open_backend, use_color};
 use crate::config::DEFAULT_LIMIT;
-use crate::search::{Engine, Filters, Hit, SearchRequest, SearchResponse, Sort, parse_date_filter};
-use crate::store::IndexDir;
+use crate::search::{Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
 
 /// Arguments of `xinwen search`.
 #[derive(Debug, clap::Args)]
@@ -73,9 +72,10 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
         recency_days: args.recency,
         ..SearchRequest::new("")
     };
+    // Checked before the index is opened, parsed after, as always.
     request.validate()?;
-    let engine = Engine::open(&IndexDir::new(&args.location.dir))?;
-    let response = engine.search(&request)?;
+    let backend = open_backend(&args.location)?;
+    let response = backend.search.search(&ParsedRequest::new(request)?)?;
     let mut out = std::io::stdout().lock();
     if args.json {
         write_json(&mut out, &response)?;

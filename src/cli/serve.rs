@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use super::{IndexLocation, Outcome};
+use super::{Backend, IndexLocation, Outcome, open_backend, open_writer};
 use crate::config::{
     DEFAULT_ADDR, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_INDEX_DIR, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SOURCES,
 };
-use crate::indexer::{self, IndexOptions, Silent};
+use crate::error::IndexError;
+use crate::indexer::{IndexOptions, Silent};
 use crate::server::{self, ConnectionLimits, ServerOptions, Shared};
-use crate::store::IndexDir;
 
 /// Arguments of `xinwen serve`.
 #[derive(Debug, clap::Args)]
@@ -63,11 +63,14 @@ fn seconds(text: &str) -> Result<Seconds, String> {
 }
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
-    let dir = IndexDir::new(&args.location.dir);
-    if dir.live_generation()?.is_none() && args.location.dir == Path::new(DEFAULT_INDEX_DIR) {
-        build_default(&dir)?;
-    }
-    let shared = Arc::new(Shared::open(dir)?);
+    let Backend { search, index } = match open_backend(&args.location) {
+        Err(IndexError::Missing { .. }) if args.location.dir == Path::new(DEFAULT_INDEX_DIR) => {
+            build_default(&args.location)?;
+            open_backend(&args.location)?
+        }
+        opened => opened?,
+    };
+    let shared = Arc::new(Shared::new(search, index));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let options = ServerOptions {
         cors_origins: args.cors_origins,
@@ -91,7 +94,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
 }
 
 /// The first run of the README's main command: index the fixtures into `index/`.
-fn build_default(dir: &IndexDir) -> anyhow::Result<()> {
+fn build_default(location: &IndexLocation) -> anyhow::Result<()> {
     let sources: Vec<PathBuf> = DEFAULT_SOURCES
         .iter()
         .map(PathBuf::from)
@@ -100,16 +103,16 @@ fn build_default(dir: &IndexDir) -> anyhow::Result<()> {
     if sources.is_empty() {
         anyhow::bail!(
             "no index at {} and no {} to build one from: run from the project folder, or `xinwen index PATH…` first",
-            dir.root().display(),
+            location.dir.display(),
             DEFAULT_SOURCES.join(" or ")
         );
     }
     eprintln!(
         "xinwen: no index yet; building {} from {}",
-        dir.root().display(),
+        location.dir.display(),
         DEFAULT_SOURCES.join(", ")
     );
-    let report = indexer::run(dir, &sources, &IndexOptions::default(), &Silent)?;
+    let report = open_writer(location).run(&sources, &IndexOptions::default(), &Silent)?;
     eprintln!(
         "xinwen: indexed {} articles in {:.2} s ({} rejected)",
         report.total,

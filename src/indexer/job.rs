@@ -87,6 +87,11 @@ impl Job {
     /// generations are removed only once the live one has opened.
     pub fn begin(dir: &IndexDir, options: &IndexOptions) -> Result<Job, IndexError> {
         let started = Instant::now();
+        if options.existing_only && dir.live_generation()?.is_none() {
+            return Err(IndexError::Missing {
+                path: dir.root().to_path_buf(),
+            });
+        }
         let lock = dir.lock(options.wait, &options.holder)?;
         pause_point("locked");
         let removed = dir.remove_unfinished(&lock)?;

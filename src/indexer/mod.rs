@@ -47,6 +47,9 @@ pub struct IndexOptions {
     pub threads: Option<usize>,
     /// Describes the job for the lock file (`xinwen index fixtures/`).
     pub holder: String,
+    /// Write only to an index that exists ([`IndexError::Missing`] otherwise) instead of
+    /// creating one: deletions and HTTP ingestion.
+    pub existing_only: bool,
 }
 
 impl Default for IndexOptions {
@@ -60,6 +63,7 @@ impl Default for IndexOptions {
             memory: WRITER_MEMORY_BYTES,
             threads: None,
             holder: "xinwen index".into(),
+            existing_only: false,
         }
     }
 }
@@ -131,22 +135,8 @@ where
     job.finish(progress)
 }
 
-/// Deletes articles by id in one job; returns how many of the ids were in the index.
+/// Deletes articles by id in one job; returns how many of the ids were in the index
+/// (see [`crate::backend::delete`]).
 pub fn delete(dir: &IndexDir, ids: &[String], wait: bool) -> Result<usize, IndexError> {
-    let options = IndexOptions {
-        wait,
-        holder: "xinwen delete".into(),
-        memory: 16 * 1024 * 1024,
-        threads: Some(1),
-        ..IndexOptions::default()
-    };
-    if dir.live_generation()?.is_none() {
-        return Err(IndexError::Missing {
-            path: dir.root().to_path_buf(),
-        });
-    }
-    let mut job = Job::begin(dir, &options)?;
-    let deleted = ids.iter().filter(|id| job.delete(id)).count();
-    job.finish(&Silent)?;
-    Ok(deleted)
+    crate::backend::delete(&crate::local::LocalIndex::new(dir.clone()), ids, wait)
 }

@@ -8,6 +8,8 @@ pub mod collapse;
 pub mod facets;
 pub mod proximity;
 pub mod query;
+pub mod request;
+pub mod response;
 pub mod snippet;
 pub mod suggest;
 
@@ -15,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -26,13 +27,13 @@ use tracing::instrument;
 pub use build::{Filters, Mode};
 pub use facets::Facets;
 pub use query::{ParsedQuery, parse};
+pub use request::{ParsedRequest, SearchRequest, Sort, parse_date_filter};
+pub use response::{Health, Hit, SearchResponse, Stats};
 pub use snippet::{Highlighted, Highlighter};
 
 use crate::analysis::ChineseAnalyzer;
-use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
-use crate::error::{IndexError, QueryError, Result};
+use crate::error::{IndexError, Result};
 use crate::post::Article;
-use crate::post::date::{BEIJING, parse_bound};
 use crate::post::format_date;
 use crate::schema::{Fields, names};
 use crate::store::IndexDir;
@@ -41,176 +42,6 @@ use crate::store::IndexDir;
 /// back page after page (a search box), and each block would otherwise be decompressed
 /// again (tantivy keeps 100; this is about 16 MB a segment at most).
 const DOC_STORE_CACHE_BLOCKS: usize = 1000;
-
-/// How hits are ordered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sort {
-    /// Best match first (BM25, title and tags weighted); newer first among equals.
-    #[default]
-    Relevance,
-    /// Newest first.
-    Date,
-}
-
-impl std::str::FromStr for Sort {
-    type Err = QueryError;
-
-    fn from_str(s: &str) -> Result<Self, QueryError> {
-        match s {
-            "relevance" | "" => Ok(Sort::Relevance),
-            "date" => Ok(Sort::Date),
-            other => Err(QueryError::InvalidParameter {
-                name: "sort",
-                message: format!("{other:?}: use relevance or date"),
-            }),
-        }
-    }
-}
-
-/// A search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchRequest {
-    /// The query text (see [`query`] for the language).
-    pub query: String,
-    /// Tag, category and date filters.
-    pub filters: Filters,
-    /// Hits to return.
-    pub limit: usize,
-    /// Hits to skip.
-    pub offset: usize,
-    /// Order.
-    pub sort: Sort,
-    /// Whether to count facets.
-    pub facets: bool,
-    /// Snippet length in characters; 0 for no snippets (ranking only).
-    pub snippet_chars: usize,
-    /// One result per title, with the number of copies (syndicated news).
-    pub collapse: bool,
-    /// Favour fresh articles: a score is multiplied by up to 2, halving with every this
-    /// many days of age (relevance order only; off by default).
-    pub recency_days: Option<f64>,
-    /// The moment ages are measured from (tests); now when `None`.
-    pub now: Option<OffsetDateTime>,
-}
-
-impl SearchRequest {
-    /// A request for `query` with the defaults.
-    pub fn new(query: impl Into<String>) -> Self {
-        SearchRequest {
-            query: query.into(),
-            filters: Filters::default(),
-            limit: DEFAULT_LIMIT,
-            offset: 0,
-            sort: Sort::Relevance,
-            facets: false,
-            snippet_chars: SNIPPET_CHARS,
-            collapse: false,
-            recency_days: None,
-            now: None,
-        }
-    }
-
-    /// Checks the limits: 1 ≤ limit ≤ [`MAX_LIMIT`], offset + limit ≤ [`MAX_DEPTH`], dates
-    /// in order.
-    pub fn validate(&self) -> Result<(), QueryError> {
-        if self.limit == 0 || self.limit > MAX_LIMIT {
-            return Err(QueryError::InvalidParameter {
-                name: "limit",
-                message: format!("{}: use 1 to {MAX_LIMIT}", self.limit),
-            });
-        }
-        if self.offset.saturating_add(self.limit) > MAX_DEPTH {
-            return Err(QueryError::InvalidParameter {
-                name: "offset",
-                message: format!("results beyond the first {MAX_DEPTH} cannot be paged to; narrow the query"),
-            });
-        }
-        if let Some(days) = self.recency_days
-            && !(days > 0.0 && days <= MAX_RECENCY_DAYS)
-        {
-            return Err(QueryError::InvalidParameter {
-                name: "recency",
-                message: format!("{days}: give a half-life in days, above 0 and at most {MAX_RECENCY_DAYS}"),
-            });
-        }
-        if let (Some(from), Some(to)) = (self.filters.from, self.filters.to)
-            && from > to
-        {
-            return Err(QueryError::EmptyDateRange {
-                from: format_date(from),
-                to: format_date(to),
-            });
-        }
-        Ok(())
-    }
-}
-
-/// Parses a `from`/`to` bound: `YYYY-MM-DD` (a `to` date covers that whole day) or RFC 3339.
-pub fn parse_date_filter(name: &'static str, raw: &str, upper: bool) -> Result<OffsetDateTime, QueryError> {
-    let invalid = || QueryError::InvalidDate {
-        name,
-        value: raw.to_string(),
-    };
-    let at = parse_bound(raw).ok_or_else(invalid)?;
-    let date_only = raw.trim().len() <= 10;
-    if upper && date_only {
-        let end = at.to_offset(BEIJING).replace_time(time::Time::MIDNIGHT) + time::Duration::days(1)
-            - time::Duration::seconds(1);
-        return Ok(end);
-    }
-    Ok(at)
-}
-
-/// One result.
-#[derive(Debug, Clone, Serialize)]
-pub struct Hit {
-    /// Stable id.
-    pub id: String,
-    /// Source link.
-    pub url: Option<String>,
-    /// Headline.
-    pub title: String,
-    /// Publication time, RFC 3339 in Beijing time.
-    pub date: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-    /// Categories.
-    pub categories: Vec<String>,
-    /// Relevance score (0 when sorting by date).
-    pub score: f32,
-    /// With `collapse`: how many matching articles share this title.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub copies: Option<u32>,
-    /// The headline, HTML-escaped, query words in `<mark>`.
-    pub title_html: String,
-    /// A snippet of the body, HTML-escaped, query words in `<mark>`.
-    pub snippet_html: String,
-    /// The headline's parts, for terminal rendering.
-    #[serde(skip)]
-    pub title_parts: Highlighted,
-    /// The snippet's parts, for terminal rendering.
-    #[serde(skip)]
-    pub snippet_parts: Highlighted,
-}
-
-/// The answer to a [`SearchRequest`].
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchResponse {
-    /// The query as given.
-    pub query: String,
-    /// Exact number of matching articles.
-    pub total: usize,
-    /// Time spent, in milliseconds.
-    pub took_ms: f64,
-    /// The requested page of hits.
-    pub hits: Vec<Hit>,
-    /// Facet counts over all matches, when asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub facets: Option<Facets>,
-    /// True when nothing matched all the words and the hits are the best partial matches.
-    pub relaxed: bool,
-}
 
 /// An open index ready to search.
 pub struct Engine {
@@ -267,15 +98,17 @@ impl Engine {
         &self.analyzer
     }
 
-    /// Runs a search.
-    #[instrument(skip_all, fields(query = %request.query))]
+    /// Runs a search: checks and parses `request` ([`ParsedRequest::new`]), then
+    /// [`Engine::run`]s it.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        self.run(&ParsedRequest::new(request.clone())?)
+    }
+
+    /// Runs a checked and parsed search.
+    #[instrument(skip_all, fields(query = %parsed.request.query))]
+    pub fn run(&self, parsed: &ParsedRequest) -> Result<SearchResponse> {
         let started = Instant::now();
-        request.validate()?;
-        let parsed = query::parse(&request.query)?;
-        if parsed.is_match_all() && parsed.excluded.is_empty() && request.filters.is_empty() {
-            return Err(QueryError::Empty.into());
-        }
+        let ParsedRequest { request, query: parsed } = parsed;
         let searcher = self.reader.searcher();
         if request.facets {
             let live: Vec<tantivy::index::SegmentId> =
@@ -283,24 +116,24 @@ impl Engine {
             self.facet_names.retain(&live);
         }
         let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
-        builder.check_words(&parsed)?;
+        builder.check_words(parsed)?;
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
         let bonus = if by_date {
             Vec::new()
         } else {
-            builder.proximity_bonus(&parsed)
+            builder.proximity_bonus(parsed)
         };
-        let query = builder.build(&parsed, &request.filters, Mode::AllWords);
+        let query = builder.build(parsed, &request.filters, Mode::AllWords);
         let mut found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
         let mut relaxed = false;
-        if found.total == 0 && builder.relaxable_concepts(&parsed) > 1 {
+        if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
             // Rescue an empty page with the articles that have any of the words, best first.
-            let query = builder.build(&parsed, &request.filters, Mode::AnyWord);
+            let query = builder.build(parsed, &request.filters, Mode::AnyWord);
             found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
             relaxed = found.total > 0;
         }
         let Found { page, total, facets } = found;
-        let highlighter = highlighter(&builder, &parsed);
+        let highlighter = highlighter(&builder, parsed);
         let mut hits = Vec::with_capacity(page.len());
         for candidate in page {
             let doc: TantivyDocument = searcher.doc(candidate.address)?;
@@ -554,9 +387,6 @@ impl Candidate {
 /// half-life of age, so old articles keep their plain score.
 const RECENCY_WEIGHT: f32 = 1.0;
 
-/// The longest recency half-life accepted, in days (a century).
-const MAX_RECENCY_DAYS: f64 = 36_500.0;
-
 /// Article dates of hits, reading each segment's date column once (opening a fast-field
 /// column decodes its header: once per segment, not per hit or per comparison).
 struct Dates<'a> {
@@ -617,25 +447,6 @@ fn newer_first_among_equals(searcher: &Searcher, hits: &mut [(f32, DocAddress)])
     for (hit, (score, _, address)) in hits.iter_mut().zip(keyed) {
         *hit = (score, address);
     }
-}
-
-/// Figures about an index.
-#[derive(Debug, Clone, Serialize)]
-pub struct Stats {
-    /// Live articles.
-    pub articles: u64,
-    /// Segments.
-    pub segments: usize,
-    /// Size on disk of the live generation.
-    pub size_bytes: u64,
-    /// Earliest article date.
-    pub oldest: Option<String>,
-    /// Latest article date.
-    pub newest: Option<String>,
-    /// The live generation.
-    pub generation: String,
-    /// When the live generation was last committed.
-    pub last_commit: Option<String>,
 }
 
 fn dir_size(path: &Path) -> u64 {

@@ -13,9 +13,10 @@ use warp::http::StatusCode;
 
 use super::error::ApiError;
 use super::state::Shared;
+use crate::backend::{IndexBackend, WriteJob};
 use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
 use crate::error::{IndexError, PostError};
-use crate::indexer::{IndexOptions, Job, Silent};
+use crate::indexer::{IndexOptions, Silent};
 use crate::post::{Location, Rejection, jsonl};
 
 /// Whether the `Authorization` header carries `Bearer <token>`, compared in constant time.
@@ -169,24 +170,35 @@ fn locked_or_internal(e: IndexError) -> ApiError {
     }
 }
 
-fn job(shared: &Shared, holder: &str) -> Result<Job, ApiError> {
-    if shared.dir().live_generation().map_err(locked_or_internal)?.is_none() {
-        return Err(ApiError::unavailable("there is no index to write to"));
-    }
+/// The backend that takes writes: 503 when the server has none.
+fn writer(shared: &Shared) -> Result<Arc<dyn IndexBackend>, ApiError> {
+    shared
+        .index()
+        .ok_or_else(|| ApiError::unavailable("this server's index takes no writes"))
+}
+
+/// A write job on an index that exists (503 when there is none, 409 while another job
+/// holds it).
+fn job<'a>(index: &'a dyn IndexBackend, holder: &str) -> Result<Box<dyn WriteJob + 'a>, ApiError> {
     let options = IndexOptions {
         holder: holder.into(),
         threads: Some(1),
         memory: 64 * 1024 * 1024,
+        existing_only: true,
         ..IndexOptions::default()
     };
-    Job::begin(shared.dir(), &options).map_err(locked_or_internal)
+    index.begin(&options).map_err(|e| match e {
+        IndexError::Missing { .. } => ApiError::unavailable("there is no index to write to"),
+        other => locked_or_internal(other),
+    })
 }
 
 /// POST /api/articles
 pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiError> {
     let records = records(&body)?;
+    let index = writer(&shared)?;
     let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let mut job = job(&shared, "POST /api/articles")?;
+        let mut job = job(index.as_ref(), "POST /api/articles")?;
         let mut rejected = Vec::new();
         let mut not_listed = 0usize;
         for (i, record) in records.into_iter().enumerate() {
@@ -210,11 +222,8 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
                 }
             }
         }
+        // Once finished, the articles are searchable (the backend's promise).
         let report = job.finish(&Silent).map_err(locked_or_internal)?;
-        // Make the new articles searchable now rather than at the next automatic reload.
-        if let Err(e) = shared.engine().reload() {
-            tracing::warn!(error = %e, "reload after ingestion failed");
-        }
         Ok(json!({
             "accepted": report.new + report.updated + report.unchanged,
             "new": report.new,
@@ -232,15 +241,13 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
 /// DELETE /api/articles/{id}
 pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = super::api::decode_id(&raw_id)?;
+    let index = writer(&shared)?;
     let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
-        let mut job = job(&shared, "DELETE /api/articles")?;
-        let found = job.delete(&id);
+        let mut job = job(index.as_ref(), "DELETE /api/articles")?;
+        let found = job.delete(&id).map_err(locked_or_internal)?;
         job.finish(&Silent).map_err(locked_or_internal)?;
         if !found {
             return Err(ApiError::not_found("unknown_id", format!("no article with id {id:?}")));
-        }
-        if let Err(e) = shared.engine().reload() {
-            tracing::warn!(error = %e, "reload after deletion failed");
         }
         Ok(json!({ "id": id, "deleted": true }))
     })

@@ -9,11 +9,12 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::state::Shared;
+use crate::backend::SearchBackend;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
 use crate::error::QueryError;
 use crate::post::Article;
 use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
-use crate::search::{Engine, Facets, Filters, Hit, SearchRequest, Sort, Stats, parse_date_filter};
+use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
 
 /// The longest query string accepted, in bytes (414 beyond).
 pub const MAX_QUERY_STRING: usize = 8 * 1024;
@@ -27,17 +28,19 @@ pub struct SearchParams {
     pub page: usize,
 }
 
-/// Runs `f` with the live engine on the blocking pool.
-async fn blocking<T: Send + 'static>(
+/// Runs `f` with the backend on the blocking pool, once it is this request's turn.
+pub(super) async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
-    f: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+    f: impl FnOnce(&dyn SearchBackend) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let _turn = shared.turn().await;
-    let engine = shared.engine();
-    tokio::task::spawn_blocking(move || f(&engine)).await.map_err(|e| {
-        tracing::error!(error = %e, "search task failed");
-        ApiError::internal()
-    })?
+    let backend = shared.backend();
+    tokio::task::spawn_blocking(move || f(backend.as_ref()))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "search task failed");
+            ApiError::internal()
+        })?
 }
 
 /// Splits a raw query string into decoded pairs, refusing oversized ones and values that
@@ -221,7 +224,8 @@ pub struct SearchBody {
 pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiError> {
     let SearchParams { request, page } = search_params(&raw)?;
     let per_page = request.limit;
-    let response = blocking(&shared, move |engine| engine.search(&request).map_err(ApiError::from)).await?;
+    let request = ParsedRequest::new(request)?;
+    let response = blocking(&shared, move |backend| backend.search(&request).map_err(ApiError::from)).await?;
     Ok(SearchBody {
         query: response.query,
         total: response.total,
@@ -245,14 +249,14 @@ pub(super) fn decode_id(raw: &str) -> Result<String, ApiError> {
 /// GET /api/articles/{id}
 pub async fn article(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = decode_id(&raw_id)?;
-    blocking(&shared, move |engine| Ok(engine.get(&id)?.to_json())).await
+    blocking(&shared, move |backend| Ok(backend.get(&id)?.to_json())).await
 }
 
 /// GET /api/articles/{id}/related
 pub async fn related(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = decode_id(&raw_id)?;
-    blocking(&shared, move |engine| {
-        let related = engine.related(&id, MAX_RELATED)?;
+    blocking(&shared, move |backend| {
+        let related = backend.related(&id, MAX_RELATED)?;
         let items: Vec<Value> = related.iter().map(Article::summary_json).collect();
         Ok(json!({ "id": id, "related": items }))
     })
@@ -264,8 +268,8 @@ pub async fn suggest(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError
     let pairs = pairs(&raw)?;
     reject_unknown(&pairs, &["q"])?;
     let q = single(&pairs, "q")?.unwrap_or_default().to_string();
-    blocking(&shared, move |engine| {
-        let suggestions = engine.suggest(&q, MAX_SUGGESTIONS)?;
+    blocking(&shared, move |backend| {
+        let suggestions = backend.suggest(&q, MAX_SUGGESTIONS)?;
         Ok(json!({ "query": q, "suggestions": suggestions }))
     })
     .await
@@ -274,12 +278,20 @@ pub async fn suggest(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError
 /// GET /api/stats
 pub async fn stats(shared: Arc<Shared>, raw: String) -> Result<Stats, ApiError> {
     no_params(&raw)?;
-    blocking(&shared, |engine| Ok(engine.stats()?)).await
+    blocking(&shared, |backend| Ok(backend.stats()?)).await
 }
 
 /// GET /healthz
 pub async fn health(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError> {
     no_params(&raw)?;
-    let engine = shared.engine();
-    Ok(json!({ "status": "ok", "articles": engine.num_docs(), "generation": engine.generation_name() }))
+    // Off the async threads (a remote backend asks over the network), yet without waiting
+    // for a search turn: a health check answers even while searches queue.
+    let backend = shared.backend();
+    let health = tokio::task::spawn_blocking(move || backend.health())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "health task failed");
+            ApiError::internal()
+        })??;
+    Ok(json!({ "status": "ok", "articles": health.articles, "generation": health.generation }))
 }

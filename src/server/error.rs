@@ -84,6 +84,10 @@ impl From<Error> for ApiError {
             Error::Index(IndexError::UnknownId(id)) => {
                 ApiError::not_found("unknown_id", format!("no article with id {id:?}"))
             }
+            Error::Index(IndexError::Unavailable(reason)) => {
+                tracing::warn!(%reason, "backend unavailable");
+                ApiError::unavailable(format!("the index cannot be reached: {reason}"))
+            }
             Error::Index(other) => {
                 tracing::error!(error = %other, source = ?std::error::Error::source(&other), "request failed");
                 ApiError::internal()

@@ -1,24 +1,23 @@
-//! The engine the server searches with, swapped when a rebuild publishes a new generation.
-//!
-//! Commits inside a generation (incremental jobs) reach the open engine through tantivy's
-//! own reload policy; a rebuild changes `CURRENT`, which [`Shared::refresh`] notices and
-//! answers by opening the new generation and swapping it in. Requests in flight keep the
-//! engine they started with.
+//! What every request shares: the backend it searches, the one it writes (if any), and the
+//! turns that keep searches from crowding the cores. The server names no engine: a
+//! backend follows its own changes through [`SearchBackend::refresh`], which
+//! [`Shared::watch`] calls a few times a second.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::IndexError;
-use crate::search::Engine;
+use crate::backend::{IndexBackend, SearchBackend};
+use crate::error::{IndexError, Result};
+use crate::local::LocalBackend;
 use crate::store::IndexDir;
 
-/// How often the server looks for a new generation.
+/// How often the server asks its backend to look for changes (a new generation).
 pub const WATCH_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The live engine, shared by all requests.
+/// The backends, shared by all requests.
 pub struct Shared {
-    dir: IndexDir,
-    engine: RwLock<Arc<Engine>>,
+    search: Arc<dyn SearchBackend>,
+    index: Option<Arc<dyn IndexBackend>>,
     /// Two permits a core: searches beyond that wait their turn instead of crowding the
     /// cores as threads that preempt each other (fewer switches, a shorter tail:
     /// benches/README.md has the figures with and without it).
@@ -26,23 +25,30 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Opens the live index under `dir`.
-    pub fn open(dir: IndexDir) -> Result<Shared, IndexError> {
-        let engine = Engine::open(&dir)?;
+    /// Serves `search`, and takes writes (`POST /api/articles`) through `index` when given.
+    pub fn new(search: Arc<dyn SearchBackend>, index: Option<Arc<dyn IndexBackend>>) -> Shared {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Ok(Shared {
-            dir,
-            engine: RwLock::new(Arc::new(engine)),
+        Shared {
+            search,
+            index,
             searches: tokio::sync::Semaphore::new(cores * 2),
-        })
+        }
     }
 
-    /// The engine to use for one request.
-    pub fn engine(&self) -> Arc<Engine> {
-        match self.engine.read() {
-            Ok(guard) => Arc::clone(&guard),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+    /// Serves the live local index under `dir`, and writes to it.
+    pub fn open(dir: IndexDir) -> Result<Shared, IndexError> {
+        let local = Arc::new(LocalBackend::open(dir)?);
+        Ok(Shared::new(local.clone(), Some(local)))
+    }
+
+    /// The backend to search.
+    pub fn backend(&self) -> Arc<dyn SearchBackend> {
+        Arc::clone(&self.search)
+    }
+
+    /// The backend to write to, when it takes writes.
+    pub fn index(&self) -> Option<Arc<dyn IndexBackend>> {
+        self.index.clone()
     }
 
     /// Waits for a turn to search (see `searches`).
@@ -50,29 +56,12 @@ impl Shared {
         self.searches.acquire().await.ok()
     }
 
-    /// The index directory.
-    pub fn dir(&self) -> &IndexDir {
-        &self.dir
+    /// Asks the backend to look for changes; returns whether it found any.
+    pub fn refresh(&self) -> Result<bool> {
+        self.search.refresh()
     }
 
-    /// Switches to the live generation if it changed; returns whether it did.
-    pub fn refresh(&self) -> Result<bool, IndexError> {
-        let Some(live) = self.dir.live_generation()? else {
-            return Ok(false);
-        };
-        if live == self.engine().generation() {
-            return Ok(false);
-        }
-        let engine = Arc::new(Engine::open(&self.dir)?);
-        match self.engine.write() {
-            Ok(mut guard) => *guard = engine,
-            Err(poisoned) => *poisoned.into_inner() = engine,
-        }
-        tracing::info!(generation = %live.display(), "switched to a new index generation");
-        Ok(true)
-    }
-
-    /// Watches for new generations until the runtime shuts down.
+    /// Watches for changes until the runtime shuts down.
     pub async fn watch(self: Arc<Self>) {
         let mut tick = tokio::time::interval(WATCH_INTERVAL);
         loop {

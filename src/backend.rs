@@ -1,0 +1,121 @@
+//! The seam between the front doors (CLI, HTTP server) and whatever holds the articles:
+//! [`SearchBackend`] answers searches and look-ups, [`IndexBackend`] opens write jobs
+//! ([`WriteJob`]). The local tantivy index ([`crate::local`]) is one implementation; a
+//! cluster is another. Front doors hold `Arc<dyn SearchBackend>` and never name an engine
+//! type; every type in these signatures is a plain value, re-exported here so a backend
+//! needs only this module.
+//!
+//! Errors a backend returns, and what a front door makes of them:
+//! - [`QueryError`] (inside [`Error::Query`]): the user's fault, a 400 / exit 2 with the
+//!   message; a backend that refuses a query for its own limits says so with one.
+//! - [`IndexError::UnknownId`]: no such article, a 404.
+//! - [`IndexError::Locked`]: another writer holds the index, a 409.
+//! - [`IndexError::Unavailable`]: the backend cannot answer now (a node down), a 503.
+//! - anything else: an internal error, logged, a 500.
+
+use std::path::PathBuf;
+
+pub use crate::error::{Error, IndexError, QueryError, Result};
+pub use crate::indexer::{IndexOptions, IndexReport, Progress, Silent, Upserted};
+pub use crate::post::{Article, Rejection};
+pub use crate::search::{
+    Facets, Filters, Health, Highlighted, Hit, ParsedQuery, ParsedRequest, SearchRequest, SearchResponse, Sort, Stats,
+};
+
+/// Searches and look-ups over one collection of articles.
+///
+/// What every backend guarantees, so that front doors and tests need not know which one
+/// answers:
+/// - `search` returns the exact `total` of matching articles (not an estimate), hits in a
+///   stable order (equal scores: newer first), at most `request.limit` hits from
+///   `request.offset`, titles and snippets marked by [`crate::search::snippet`] from the
+///   stored text, and facet counts over all matches when `request.facets` is set;
+/// - `get`, `related` and `search` see the same articles: a write job's articles are
+///   visible to all three once [`WriteJob::finish`] has returned on a job this backend's
+///   [`IndexBackend`] opened, and within [`SearchBackend::refresh`]'s next call for jobs
+///   of other processes;
+/// - a method never panics on input: bad input is a [`QueryError`].
+pub trait SearchBackend: Send + Sync {
+    /// The page of hits of a checked and parsed request.
+    fn search(&self, request: &ParsedRequest) -> Result<SearchResponse>;
+
+    /// One whole article; [`IndexError::UnknownId`] when there is none with this id.
+    fn get(&self, id: &str) -> Result<Article>;
+
+    /// Up to `limit` articles most like article `id` (not its syndicated copies), in a
+    /// stable order; [`IndexError::UnknownId`] when there is none with this id.
+    fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>>;
+
+    /// Up to `limit` completions of the last word of `partial`, the words before it kept.
+    fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<String>>;
+
+    /// Figures about the collection.
+    fn stats(&self) -> Result<Stats>;
+
+    /// What a health check shows; an error when the backend cannot answer searches.
+    fn health(&self) -> Result<Health>;
+
+    /// Looks for changes other processes made (the local index: a rebuild that switched
+    /// generations) and starts answering from them; returns whether anything changed.
+    /// The server calls it a few times a second, on a blocking thread.
+    fn refresh(&self) -> Result<bool> {
+        Ok(false)
+    }
+}
+
+/// Opens write jobs on a collection of articles. One writer at a time: while a job is
+/// open, [`IndexBackend::begin`] elsewhere fails with [`IndexError::Locked`] (or waits,
+/// with [`IndexOptions::wait`]).
+pub trait IndexBackend: Send + Sync {
+    /// Opens a job. Fails with [`IndexError::Missing`] when `options.existing_only` is set
+    /// and there is no collection yet (otherwise one is created).
+    fn begin(&self, options: &IndexOptions) -> Result<Box<dyn WriteJob + '_>, IndexError>;
+
+    /// One whole job over files and folders of posts and JSON Lines: every article read
+    /// is upserted, every input refused is counted in the report by reason, and with
+    /// `options.prune` or `options.rebuild` only articles positively accounted for are
+    /// deleted (nothing is, after an input could not be read).
+    fn run(
+        &self,
+        paths: &[PathBuf],
+        options: &IndexOptions,
+        progress: &dyn Progress,
+    ) -> Result<IndexReport, IndexError>;
+}
+
+/// A write job in progress: nothing it does is visible until [`WriteJob::finish`], which
+/// makes all of it visible at once (or none of it, when it fails).
+pub trait WriteJob: Send {
+    /// Adds or replaces the article with `article.id`; says whether it was new, changed
+    /// or unchanged (an unchanged article is not written again).
+    fn upsert(&mut self, article: &Article) -> Result<Upserted, IndexError>;
+
+    /// Deletes the article with this id; returns whether there was one.
+    fn delete(&mut self, id: &str) -> Result<bool, IndexError>;
+
+    /// Counts an input that could not become an article, by reason, in the report.
+    fn reject(&mut self, rejection: Rejection);
+
+    /// Commits the job: its writes become visible together. Returns what it did.
+    fn finish(self: Box<Self>, progress: &dyn Progress) -> Result<IndexReport, IndexError>;
+}
+
+/// Deletes articles by id in one job; returns how many of the ids were there. The
+/// collection must exist ([`IndexError::Missing`] otherwise).
+pub fn delete(index: &dyn IndexBackend, ids: &[String], wait: bool) -> Result<usize, IndexError> {
+    let options = IndexOptions {
+        wait,
+        holder: "xinwen delete".into(),
+        memory: 16 * 1024 * 1024,
+        threads: Some(1),
+        existing_only: true,
+        ..IndexOptions::default()
+    };
+    let mut job = index.begin(&options)?;
+    let mut deleted = 0;
+    for id in ids {
+        deleted += usize::from(job.delete(id)?);
+    }
+    job.finish(&Silent)?;
+    Ok(deleted)
+}

@@ -1,0 +1,86 @@
+//! What a search answers, whatever backend answers it: plain values a front door renders
+//! ([`SearchResponse`] of [`Hit`]s, [`Stats`], [`Health`]), with no engine type in them.
+
+use serde::Serialize;
+
+use super::facets::Facets;
+use super::snippet::Highlighted;
+
+/// One result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Stable id.
+    pub id: String,
+    /// Source link.
+    pub url: Option<String>,
+    /// Headline.
+    pub title: String,
+    /// Publication time, RFC 3339 in Beijing time.
+    pub date: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Categories.
+    pub categories: Vec<String>,
+    /// Relevance score (0 when sorting by date).
+    pub score: f32,
+    /// With `collapse`: how many matching articles share this title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u32>,
+    /// The headline, HTML-escaped, query words in `<mark>`.
+    pub title_html: String,
+    /// A snippet of the body, HTML-escaped, query words in `<mark>`.
+    pub snippet_html: String,
+    /// The headline's parts, for terminal rendering.
+    #[serde(skip)]
+    pub title_parts: Highlighted,
+    /// The snippet's parts, for terminal rendering.
+    #[serde(skip)]
+    pub snippet_parts: Highlighted,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Exact number of matching articles.
+    pub total: usize,
+    /// Time spent, in milliseconds.
+    pub took_ms: f64,
+    /// The requested page of hits.
+    pub hits: Vec<Hit>,
+    /// Facet counts over all matches, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// True when nothing matched all the words and the hits are the best partial matches.
+    pub relaxed: bool,
+}
+
+/// Figures about an index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Live articles.
+    pub articles: u64,
+    /// Segments.
+    pub segments: usize,
+    /// Size on disk of the live generation.
+    pub size_bytes: u64,
+    /// Earliest article date.
+    pub oldest: Option<String>,
+    /// Latest article date.
+    pub newest: Option<String>,
+    /// The live generation.
+    pub generation: String,
+    /// When the live generation was last committed.
+    pub last_commit: Option<String>,
+}
+
+/// What `GET /healthz` shows: whether the backend answers, and what it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// Live articles.
+    pub articles: u64,
+    /// What is served: the local index's live generation (`gen-000002`), or a backend's
+    /// own name for its index.
+    pub generation: String,
+}
