@@ -69,29 +69,31 @@ impl PostError {
     pub fn is_unreadable(&self) -> bool {
         matches!(self, PostError::Read(_) | PostError::NotAFile(_))
     }
+}
 
-    /// A stable code for counting rejections by reason (report keys, JSON).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for PostError {
+    /// The rejection reason (report keys, ingestion answers).
+    fn code(&self) -> Code {
         match self {
-            PostError::Read(_) => "unreadable",
-            PostError::TooLarge { .. } => "too_large",
-            PostError::InvalidUtf8 { .. } => "invalid_utf8",
-            PostError::NoFrontMatter => "no_front_matter",
-            PostError::UnterminatedFrontMatter => "unterminated_front_matter",
-            PostError::InvalidFrontMatter(_) => "invalid_front_matter",
-            PostError::MissingTitle => "missing_title",
-            PostError::InvalidDate(_) => "invalid_date",
-            PostError::InvalidField { .. } => "invalid_field",
-            PostError::EmptyBody => "empty_body",
-            PostError::InvalidJson(_) => "invalid_json",
-            PostError::NotAnObject => "not_an_object",
-            PostError::NotAFile(_) => "not_a_file",
+            PostError::Read(_) => Code::Unreadable,
+            PostError::TooLarge { .. } => Code::TooLarge,
+            PostError::InvalidUtf8 { .. } => Code::InvalidUtf8,
+            PostError::NoFrontMatter => Code::NoFrontMatter,
+            PostError::UnterminatedFrontMatter => Code::UnterminatedFrontMatter,
+            PostError::InvalidFrontMatter(_) => Code::InvalidFrontMatter,
+            PostError::MissingTitle => Code::MissingTitle,
+            PostError::InvalidDate(_) => Code::InvalidDate,
+            PostError::InvalidField { .. } => Code::InvalidField,
+            PostError::EmptyBody => Code::EmptyBody,
+            PostError::InvalidJson(_) => Code::InvalidJson,
+            PostError::NotAnObject => Code::NotAnObject,
+            PostError::NotAFile(_) => Code::NotAFile,
         }
     }
 }
 
 /// A query or search parameter a user got wrong. The message is one line and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {
     /// The query text is longer than the limit.
     #[error("query too long: {len} characters, at most {max}")]
@@ -137,32 +139,48 @@ pub enum QueryError {
         /// The upper bound as given.
         to: String,
     },
-    /// A numeric or enumerated parameter out of range.
-    #[error("invalid {name}: {message}")]
-    InvalidParameter {
-        /// The parameter name.
-        name: &'static str,
-        /// What is wrong and what is allowed.
-        message: String,
+    /// A page size out of range.
+    #[error("invalid limit: {given}: use 1 to {max}")]
+    InvalidLimit {
+        /// What was given.
+        given: usize,
+        /// The largest page.
+        max: usize,
+    },
+    /// A page that reaches past the deepest result served.
+    #[error("invalid offset: results beyond the first {max} cannot be paged to; narrow the query")]
+    TooDeep {
+        /// The deepest result served.
+        max: usize,
+    },
+    /// An order that is neither relevance nor date.
+    #[error("invalid sort: {given:?}: use relevance or date")]
+    InvalidSort {
+        /// What was given.
+        given: String,
+    },
+    /// A recency half-life out of range.
+    #[error("invalid recency: {days}: give a half-life in days, above 0 and at most {max}")]
+    InvalidRecency {
+        /// What was given.
+        days: f64,
+        /// The longest half-life.
+        max: f64,
     },
 }
 
-impl QueryError {
-    /// A stable machine-readable code (HTTP error bodies).
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for QueryError {
+    fn code(&self) -> Code {
         match self {
-            QueryError::TooLong { .. } => "query_too_long",
-            QueryError::TooComplex { .. } | QueryError::TooManyWords { .. } => "query_too_complex",
-            QueryError::Empty => "empty_query",
-            QueryError::InvalidDate { .. } => "invalid_date",
-            QueryError::EmptyDateRange { .. } => "empty_date_range",
-            QueryError::InvalidParameter { name, .. } => match *name {
-                "limit" | "per_page" => "invalid_per_page",
-                "offset" | "page" => "invalid_page",
-                "sort" => "invalid_sort",
-                "recency" => "invalid_recency",
-                _ => "invalid_parameter",
-            },
+            QueryError::TooLong { .. } => Code::QueryTooLong,
+            QueryError::TooComplex { .. } | QueryError::TooManyWords { .. } => Code::QueryTooComplex,
+            QueryError::Empty => Code::EmptyQuery,
+            QueryError::InvalidDate { .. } => Code::InvalidDate,
+            QueryError::EmptyDateRange { .. } => Code::EmptyDateRange,
+            QueryError::InvalidLimit { .. } => Code::InvalidPerPage,
+            QueryError::TooDeep { .. } => Code::InvalidPage,
+            QueryError::InvalidSort { .. } => Code::InvalidSort,
+            QueryError::InvalidRecency { .. } => Code::InvalidRecency,
         }
     }
 }
@@ -256,6 +274,26 @@ pub enum IndexError {
     Unavailable(String),
 }
 
+impl ErrorCode for IndexError {
+    fn code(&self) -> Code {
+        match self {
+            IndexError::UnknownId(_) => Code::UnknownId,
+            IndexError::Locked { .. } => Code::IndexLocked,
+            IndexError::NoSpace { .. } => Code::NoSpace,
+            IndexError::Missing { .. }
+            | IndexError::DanglingCurrent { .. }
+            | IndexError::NoCurrent { .. }
+            | IndexError::Unavailable(_) => Code::IndexUnavailable,
+            IndexError::Unreadable { .. }
+            | IndexError::Io { .. }
+            | IndexError::Tantivy(_)
+            | IndexError::Dictionary { .. }
+            | IndexError::Refused(_)
+            | IndexError::ReaderFailed(_) => Code::Internal,
+        }
+    }
+}
+
 fn no_space_message(path: &std::path::Path, committed: bool) -> String {
     if committed {
         format!(
@@ -283,6 +321,15 @@ pub enum Error {
     Index(#[from] IndexError),
 }
 
+impl ErrorCode for Error {
+    fn code(&self) -> Code {
+        match self {
+            Error::Query(e) => e.code(),
+            Error::Index(e) => e.code(),
+        }
+    }
+}
+
 impl From<tantivy::TantivyError> for Error {
     fn from(e: tantivy::TantivyError) -> Self {
         Error::Index(IndexError::Tantivy(e))
@@ -291,3 +338,217 @@ impl From<tantivy::TantivyError> for Error {
 
 /// Result with the library's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Whose fault an error is, and so how a front door answers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The caller got something wrong (a parameter, a body, a post): say what, 4xx / exit 2.
+    User,
+    /// No such article or route.
+    NotFound,
+    /// Another job holds the index: retry later.
+    Conflict,
+    /// The index cannot answer now (no index, a broken pointer, a node down, a full disk).
+    Unavailable,
+    /// A fault of ours: logged, answered without detail.
+    Internal,
+}
+
+impl Kind {
+    /// The table's word for the kind (the README's error table).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::User => "user",
+            Kind::NotFound => "not found",
+            Kind::Conflict => "conflict",
+            Kind::Unavailable => "unavailable",
+            Kind::Internal => "internal",
+        }
+    }
+}
+
+/// Defines [`Code`] from one table: each code's name, kind, HTTP status and meaning,
+/// written once (meilisearch's `make_error_codes!` is the model).
+macro_rules! error_codes {
+    ($($variant:ident $name:literal $kind:ident $status:literal $meaning:literal;)*) => {
+        /// Every error code xinwen gives: in HTTP error bodies, ingestion answers and index
+        /// reports (rejection reasons). Its name, kind and status come from one table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl Code {
+            /// Every code, in the table's order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The stable name clients match on (`invalid_per_page`).
+            pub const fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// Whose fault it is.
+            pub const fn kind(self) -> Kind {
+                match self { $(Code::$variant => Kind::$kind,)* }
+            }
+
+            /// The HTTP status of an answer with this code.
+            pub const fn status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+
+            /// What the code means, one line (the README's error table).
+            pub const fn meaning(self) -> &'static str {
+                match self { $(Code::$variant => $meaning,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    InvalidPerPage "invalid_per_page" User 400 "`per_page` (`--limit`) is not a whole number in the allowed range";
+    InvalidPage "invalid_page" User 400 "`page` is not a whole number, or pages past the deepest result allowed";
+    InvalidSort "invalid_sort" User 400 "`sort` is neither `relevance` nor `date`";
+    InvalidCollapse "invalid_collapse" User 400 "`collapse` is not `title`";
+    InvalidRecency "invalid_recency" User 400 "`recency` is not a half-life in days in the allowed range";
+    InvalidDate "invalid_date" User 400 "a `from`/`to` bound, or a post's `date`, that is not a date";
+    EmptyDateRange "empty_date_range" User 400 "`from` is after `to`";
+    EmptyQuery "empty_query" User 400 "no words to search for and no filter";
+    QueryTooLong "query_too_long" User 400 "the query has more characters than allowed";
+    QueryTooComplex "query_too_complex" User 400 "the query has too many terms or words";
+    UnknownParameter "unknown_parameter" User 400 "a parameter the endpoint does not take";
+    DuplicateParameter "duplicate_parameter" User 400 "a parameter given more than once";
+    InvalidEncoding "invalid_encoding" User 400 "a parameter that is not UTF-8 once percent-decoded";
+    InvalidId "invalid_id" User 400 "an article id in the path that is not UTF-8";
+    InvalidHeader "invalid_header" User 400 "a request header with a value that cannot be read";
+    MissingHeader "missing_header" User 400 "a required request header is missing";
+    InvalidUtf8 "invalid_utf8" User 400 "a body, post or line that is not UTF-8";
+    InvalidJson "invalid_json" User 400 "a body or JSONL line that is not JSON";
+    EmptyBody "empty_body" User 400 "an empty request body, or a post with no text left";
+    Unauthorized "unauthorized" User 401 "ingestion without the server's admin token";
+    AdminDisabled "admin_disabled" User 403 "ingestion on a server started without XINWEN_ADMIN_TOKEN";
+    CorsForbidden "cors_forbidden" User 403 "a cross-origin request from an origin not allowed";
+    NotFound "not_found" NotFound 404 "no such route";
+    UnknownId "unknown_id" NotFound 404 "no article with that id";
+    MethodNotAllowed "method_not_allowed" User 405 "the path does not take that method";
+    IndexLocked "index_locked" Conflict 409 "another job is writing the index";
+    LengthRequired "length_required" User 411 "a body without a Content-Length";
+    PayloadTooLarge "payload_too_large" User 413 "a request body larger than allowed";
+    TooManyRecords "too_many_records" User 413 "more articles in one ingestion request than allowed";
+    UriTooLong "uri_too_long" User 414 "a query string longer than allowed";
+    UnsupportedMediaType "unsupported_media_type" User 415 "a body that is neither JSON nor NDJSON";
+    Internal "internal" Internal 500 "a fault of the server; its log has the details";
+    IndexUnavailable "index_unavailable" Unavailable 503 "the index cannot be read or reached now";
+    NoSpace "no_space" Unavailable 507 "the server's disk is full; nothing of the request was indexed";
+    Unreadable "unreadable" User 400 "rejected: an input that cannot be read";
+    TooLarge "too_large" User 400 "rejected: an input larger than allowed";
+    NoFrontMatter "no_front_matter" User 400 "rejected: a post that does not start with `---`";
+    UnterminatedFrontMatter "unterminated_front_matter" User 400 "rejected: front matter not closed by `---`";
+    InvalidFrontMatter "invalid_front_matter" User 400 "rejected: front matter that cannot be read";
+    MissingTitle "missing_title" User 400 "rejected: no title";
+    InvalidField "invalid_field" User 400 "rejected: a field of the wrong type";
+    NotAnObject "not_an_object" User 400 "rejected: a record that is not a JSON object";
+    NotAFile "not_a_file" User 400 "rejected: a news file name on something that is not a file";
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An error with a [`Code`] from the table: its `Display` is the message a person reads.
+pub trait ErrorCode: std::error::Error {
+    /// The error's code.
+    fn code(&self) -> Code;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's table, row by row, as the code table would write it.
+    #[test]
+    fn the_readme_error_table_is_the_code_table() {
+        let readme = include_str!("../README.md");
+        let section = readme.split("### Error codes").nth(1).unwrap_or_default();
+        let shown: Vec<&str> = section
+            .lines()
+            .skip_while(|l| !l.starts_with("| code |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .collect();
+        let expected: Vec<String> = Code::ALL
+            .iter()
+            .map(|c| {
+                format!(
+                    "| `{}` | {} | {} | {} |",
+                    c.name(),
+                    c.status(),
+                    c.kind().name(),
+                    c.meaning()
+                )
+            })
+            .collect();
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn codes_are_unique_and_statuses_match_their_kind() {
+        let mut names: Vec<&str> = Code::ALL.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Code::ALL.len(), "a code name used twice");
+        for code in Code::ALL {
+            let range = match code.kind() {
+                Kind::User => 400..500,
+                Kind::NotFound => 404..405,
+                Kind::Conflict => 409..410,
+                Kind::Unavailable => 503..508,
+                Kind::Internal => 500..501,
+            };
+            assert!(range.contains(&code.status()), "{code}: {}", code.status());
+        }
+    }
+
+    #[test]
+    fn typed_parameters_have_their_own_codes() {
+        let cases: [(QueryError, &str, &str); 4] = [
+            (
+                QueryError::InvalidLimit { given: 0, max: 100 },
+                "invalid_per_page",
+                "invalid limit: 0: use 1 to 100",
+            ),
+            (
+                QueryError::TooDeep { max: 10_000 },
+                "invalid_page",
+                "invalid offset: results beyond the first 10000 cannot be paged to; narrow the query",
+            ),
+            (
+                QueryError::InvalidSort { given: "size".into() },
+                "invalid_sort",
+                "invalid sort: \"size\": use relevance or date",
+            ),
+            (
+                QueryError::InvalidRecency {
+                    days: 0.0,
+                    max: 36_500.0,
+                },
+                "invalid_recency",
+                "invalid recency: 0: give a half-life in days, above 0 and at most 36500",
+            ),
+        ];
+        for (error, code, message) in cases {
+            assert_eq!((error.code().name(), error.to_string().as_str()), (code, message));
+        }
+        assert_eq!(PostError::Read("gone".into()).code(), "unreadable");
+        assert_eq!(IndexError::UnknownId("x".into()).code().status(), 404);
+        assert_eq!(IndexError::Unavailable("down".into()).code().status(), 503);
+    }
+}

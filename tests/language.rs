@@ -16,6 +16,7 @@ use tempfile::TempDir;
 use time::OffsetDateTime;
 use time::macros::datetime;
 use xinwen::analysis::ChineseAnalyzer;
+use xinwen::error::ErrorCode;
 use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::search::{Engine, Hit, SearchRequest, SearchResponse, Sort};
 use xinwen::store::{self, IndexDir};
@@ -921,7 +922,7 @@ fn recency_must_be_a_positive_number_of_days() {
     let c = dated();
     for days in [0.0, -1.0, f64::NAN, f64::INFINITY, 36_501.0] {
         match c.engine.search(&with_recency("潮汐能", Some(days))) {
-            Err(xinwen::Error::Query(e @ QueryError::InvalidParameter { name: "recency", .. })) => {
+            Err(xinwen::Error::Query(e @ QueryError::InvalidRecency { .. })) => {
                 assert_eq!(e.code(), "invalid_recency");
                 assert_eq!(
                     e.to_string(),

@@ -7,6 +7,7 @@ mod common;
 
 use common::{engine, id_set, ids, ids_with, request, search, sorted};
 use xinwen::QueryError;
+use xinwen::error::ErrorCode;
 use xinwen::search::{Filters, Hit, SearchRequest, Sort, parse_date_filter};
 
 /// A `from`/`to` pair covering Beijing calendar days `from..=to`.

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::MAX_LISTED_REJECTIONS;
+use crate::error::ErrorCode;
 use crate::post::Rejection;
 
 /// What a job did.
@@ -72,7 +73,10 @@ impl IndexReport {
 
     pub(super) fn reject(&mut self, rejection: Rejection) {
         self.rejected += 1;
-        *self.rejected_by_reason.entry(rejection.reason.code()).or_default() += 1;
+        *self
+            .rejected_by_reason
+            .entry(rejection.reason.code().name())
+            .or_default() += 1;
         // A hostile input can be millions of broken lines: the list stays short.
         if self.rejections.len() < MAX_LISTED_REJECTIONS {
             self.rejections.push(rejection);
@@ -93,7 +97,7 @@ fn serialize_rejections<S: serde::Serializer>(r: &[Rejection], s: S) -> Result<S
         seq.serialize_element(&serde_json::json!({
             "path": rejection.location.path.display().to_string(),
             "line": rejection.location.line,
-            "code": rejection.reason.code(),
+            "code": rejection.reason.code().name(),
             "reason": rejection.reason.to_string(),
         }))?;
     }

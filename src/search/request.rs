@@ -33,9 +33,8 @@ impl std::str::FromStr for Sort {
         match s {
             "relevance" | "" => Ok(Sort::Relevance),
             "date" => Ok(Sort::Date),
-            other => Err(QueryError::InvalidParameter {
-                name: "sort",
-                message: format!("{other:?}: use relevance or date"),
+            other => Err(QueryError::InvalidSort {
+                given: other.to_string(),
             }),
         }
     }
@@ -88,23 +87,20 @@ impl SearchRequest {
     /// in order.
     pub fn validate(&self) -> Result<(), QueryError> {
         if self.limit == 0 || self.limit > MAX_LIMIT {
-            return Err(QueryError::InvalidParameter {
-                name: "limit",
-                message: format!("{}: use 1 to {MAX_LIMIT}", self.limit),
+            return Err(QueryError::InvalidLimit {
+                given: self.limit,
+                max: MAX_LIMIT,
             });
         }
         if self.offset.saturating_add(self.limit) > MAX_DEPTH {
-            return Err(QueryError::InvalidParameter {
-                name: "offset",
-                message: format!("results beyond the first {MAX_DEPTH} cannot be paged to; narrow the query"),
-            });
+            return Err(QueryError::TooDeep { max: MAX_DEPTH });
         }
         if let Some(days) = self.recency_days
             && !(days > 0.0 && days <= MAX_RECENCY_DAYS)
         {
-            return Err(QueryError::InvalidParameter {
-                name: "recency",
-                message: format!("{days}: give a half-life in days, above 0 and at most {MAX_RECENCY_DAYS}"),
+            return Err(QueryError::InvalidRecency {
+                days,
+                max: MAX_RECENCY_DAYS,
             });
         }
         if let (Some(from), Some(to)) = (self.filters.from, self.filters.to)
@@ -170,6 +166,7 @@ impl TryFrom<SearchRequest> for ParsedRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     #[test]
     fn a_request_is_checked_before_it_is_parsed() {
@@ -177,7 +174,10 @@ mod tests {
             offset: MAX_DEPTH,
             ..SearchRequest::new("(")
         };
-        assert_eq!(ParsedRequest::new(deep).err().map(|e| e.code()), Some("invalid_page"));
+        assert_eq!(
+            ParsedRequest::new(deep).err().map(|e| e.code().name()),
+            Some("invalid_page")
+        );
         assert_eq!(
             ParsedRequest::new(SearchRequest::new("  ")).err(),
             Some(QueryError::Empty)

@@ -9,13 +9,12 @@ use std::sync::Arc;
 
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use serde_json::{Value, json};
-use warp::http::StatusCode;
 
 use super::error::ApiError;
 use super::state::Shared;
 use crate::backend::{IndexBackend, WriteJob};
 use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
-use crate::error::{IndexError, PostError};
+use crate::error::{Code, ErrorCode, IndexError, PostError};
 use crate::indexer::{IndexOptions, Silent};
 use crate::post::{Location, Rejection, jsonl};
 
@@ -40,20 +39,18 @@ pub fn authorized(header: Option<&str>, token: &str) -> bool {
 /// Checks the token; the error says whether ingestion is off or the caller is not allowed.
 pub fn check(token: Option<&str>, header: Option<&str>) -> Result<(), ApiError> {
     let Some(token) = token else {
-        return Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "admin_disabled",
-            message: "ingestion is disabled: start the server with XINWEN_ADMIN_TOKEN set".into(),
-        });
+        return Err(ApiError::new(
+            Code::AdminDisabled,
+            "ingestion is disabled: start the server with XINWEN_ADMIN_TOKEN set",
+        ));
     };
     if authorized(header, token) {
         Ok(())
     } else {
-        Err(ApiError {
-            status: StatusCode::UNAUTHORIZED,
-            code: "unauthorized",
-            message: "send Authorization: Bearer <token> with the server's admin token".into(),
-        })
+        Err(ApiError::new(
+            Code::Unauthorized,
+            "send Authorization: Bearer <token> with the server's admin token",
+        ))
     }
 }
 
@@ -65,15 +62,15 @@ pub type Record = Result<serde_json::Map<String, Value>, PostError>;
 /// More than [`MAX_INGEST_RECORDS`] is refused before any is parsed into an article.
 pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
     let text = std::str::from_utf8(body).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_utf8",
+        ApiError::new(
+            Code::InvalidUtf8,
             format!("the body is not UTF-8 (byte {})", e.valid_up_to()),
         )
     })?;
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if trimmed.is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_body",
+        return Err(ApiError::new(
+            Code::EmptyBody,
             "send a JSON array of articles, or one article a line",
         ));
     }
@@ -83,7 +80,7 @@ pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
     };
     if trimmed.starts_with('[') {
         let (values, more) = capped_array(trimmed)
-            .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not a JSON array: {e}")))?;
+            .map_err(|e| ApiError::new(Code::InvalidJson, format!("the body is not a JSON array: {e}")))?;
         if more > 0 {
             return Err(too_many(values.len() + more));
         }
@@ -104,13 +101,10 @@ pub fn records(body: &[u8]) -> Result<Vec<Record>, ApiError> {
 }
 
 fn too_many(count: usize) -> ApiError {
-    ApiError {
-        status: StatusCode::PAYLOAD_TOO_LARGE,
-        code: "too_many_records",
-        message: format!(
-            "{count} articles in one request, at most {MAX_INGEST_RECORDS}: send them in smaller requests"
-        ),
-    }
+    ApiError::new(
+        Code::TooManyRecords,
+        format!("{count} articles in one request, at most {MAX_INGEST_RECORDS}: send them in smaller requests"),
+    )
 }
 
 /// The first [`MAX_INGEST_RECORDS`] values of a JSON array, and how many more it has
@@ -147,26 +141,28 @@ fn capped_array(text: &str) -> Result<(Vec<Value>, usize), serde_json::Error> {
 
 fn locked_or_internal(e: IndexError) -> ApiError {
     match e {
-        IndexError::Locked { holder, .. } => ApiError {
-            status: StatusCode::CONFLICT,
-            code: "index_locked",
-            message: format!("another job is writing the index ({holder}); retry when it is done"),
-        },
+        e @ IndexError::Locked { .. } => {
+            let IndexError::Locked { holder, .. } = &e else {
+                return ApiError::from(e);
+            };
+            ApiError::new(
+                e.code(),
+                format!("another job is writing the index ({holder}); retry when it is done"),
+            )
+        }
         e @ IndexError::NoSpace { .. } => {
             tracing::error!(error = %e, "ingestion failed");
-            ApiError {
-                status: StatusCode::INSUFFICIENT_STORAGE,
-                code: "no_space",
-                message: "the server's disk is full: nothing of the request was indexed; retry once space is freed"
-                    .into(),
-            }
+            ApiError::new(
+                e.code(),
+                "the server's disk is full: nothing of the request was indexed; retry once space is freed",
+            )
         }
         // The operator must choose the live generation; nothing is written until then.
         e @ (IndexError::DanglingCurrent { .. } | IndexError::NoCurrent { .. }) => {
             tracing::error!(error = %e, "ingestion refused");
-            ApiError::unavailable(e.to_string())
+            ApiError::from(e)
         }
-        other => ApiError::from(crate::error::Error::Index(other)),
+        other => ApiError::from(other),
     }
 }
 
@@ -188,7 +184,7 @@ fn job<'a>(index: &'a dyn IndexBackend, holder: &str) -> Result<Box<dyn WriteJob
         ..IndexOptions::default()
     };
     index.begin(&options).map_err(|e| match e {
-        IndexError::Missing { .. } => ApiError::unavailable("there is no index to write to"),
+        e @ IndexError::Missing { .. } => ApiError::new(e.code(), "there is no index to write to"),
         other => locked_or_internal(other),
     })
 }
@@ -208,7 +204,8 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
                 }
                 Err(reason) => {
                     if rejected.len() < MAX_LISTED_INGEST_REJECTIONS {
-                        rejected.push(json!({ "item": i + 1, "code": reason.code(), "reason": reason.to_string() }));
+                        rejected
+                            .push(json!({ "item": i + 1, "code": reason.code().name(), "reason": reason.to_string() }));
                     } else {
                         not_listed += 1;
                     }
@@ -247,7 +244,7 @@ pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiErr
         let found = job.delete(&id).map_err(locked_or_internal)?;
         job.finish(&Silent).map_err(locked_or_internal)?;
         if !found {
-            return Err(ApiError::not_found("unknown_id", format!("no article with id {id:?}")));
+            return Err(IndexError::UnknownId(id).into());
         }
         Ok(json!({ "id": id, "deleted": true }))
     })
@@ -283,7 +280,7 @@ mod tests {
         assert!(ndjson[0].is_ok());
         assert!(matches!(ndjson[1], Err(PostError::InvalidJson(_))));
         assert_eq!(ndjson[2], Err(PostError::NotAnObject));
-        assert_eq!(records(b"  ").err().map(|e| e.code), Some("empty_body"));
-        assert_eq!(records(b"[{").err().map(|e| e.code), Some("invalid_json"));
+        assert_eq!(records(b"  ").err().map(|e| e.code.name()), Some("empty_body"));
+        assert_eq!(records(b"[{").err().map(|e| e.code.name()), Some("invalid_json"));
     }
 }

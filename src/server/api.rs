@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::state::Shared;
 use crate::backend::SearchBackend;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
-use crate::error::QueryError;
+use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
 use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
 use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
@@ -50,11 +50,10 @@ pub(super) async fn blocking<T: Send + 'static>(
 /// that is not UTF-8 is refused as unknown.
 pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
     if raw.len() > MAX_QUERY_STRING {
-        return Err(ApiError {
-            status: warp::http::StatusCode::URI_TOO_LONG,
-            code: "uri_too_long",
-            message: format!("query string longer than {MAX_QUERY_STRING} bytes"),
-        });
+        return Err(ApiError::new(
+            Code::UriTooLong,
+            format!("query string longer than {MAX_QUERY_STRING} bytes"),
+        ));
     }
     raw.split('&')
         .filter(|part| !part.is_empty())
@@ -63,8 +62,8 @@ pub fn pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
             let name = String::from_utf8_lossy(&form_decode(name)).into_owned();
             match String::from_utf8(form_decode(value)) {
                 Ok(value) => Ok((name, value)),
-                Err(_) => Err(ApiError::bad_request(
-                    "invalid_encoding",
+                Err(_) => Err(ApiError::new(
+                    Code::InvalidEncoding,
                     format!("parameter `{name}` is not valid UTF-8 after percent-decoding"),
                 )),
             }
@@ -84,8 +83,8 @@ fn single<'a>(pairs: &'a [(String, String)], name: &'static str) -> Result<Optio
     let mut values = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let first = values.next();
     if values.next().is_some() {
-        return Err(ApiError::bad_request(
-            "duplicate_parameter",
+        return Err(ApiError::new(
+            Code::DuplicateParameter,
             format!("`{name}` given more than once"),
         ));
     }
@@ -96,7 +95,7 @@ fn single<'a>(pairs: &'a [(String, String)], name: &'static str) -> Result<Optio
 fn number(
     pairs: &[(String, String)],
     name: &'static str,
-    code: &'static str,
+    code: Code,
     default: usize,
     max: usize,
 ) -> Result<usize, ApiError> {
@@ -108,7 +107,7 @@ fn number(
         .ok()
         .filter(|n| (1..=max).contains(n))
         .ok_or_else(|| {
-            ApiError::bad_request(
+            ApiError::new(
                 code,
                 format!("`{name}` must be a whole number from 1 to {max}, not {raw:?}"),
             )
@@ -124,7 +123,7 @@ fn reject_unknown(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), Ap
     } else {
         format!("unknown parameter `{k}`; accepted: {}", allowed.join(", "))
     };
-    Err(ApiError::bad_request("unknown_parameter", message))
+    Err(ApiError::new(Code::UnknownParameter, message))
 }
 
 /// Checks the query string of an endpoint that takes no parameters (`/healthz`, `/api/stats`).
@@ -141,8 +140,8 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
             "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency",
         ],
     )?;
-    let per_page = number(&pairs, "per_page", "invalid_per_page", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let page = number(&pairs, "page", "invalid_page", 1, MAX_DEPTH)?;
+    let per_page = number(&pairs, "per_page", Code::InvalidPerPage, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let page = number(&pairs, "page", Code::InvalidPage, 1, MAX_DEPTH)?;
     let offset = (page - 1).saturating_mul(per_page);
     let values = |name: &str| -> Vec<String> {
         pairs
@@ -173,8 +172,8 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
             None | Some("") | Some("none") => false,
             Some("title") => true,
             Some(other) => {
-                return Err(ApiError::bad_request(
-                    "invalid_collapse",
+                return Err(ApiError::new(
+                    Code::InvalidCollapse,
                     format!("`collapse` may be `title` (one result per headline), not {other:?}"),
                 ));
             }
@@ -182,8 +181,8 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         recency_days: match single(&pairs, "recency")?.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => Some(raw.parse::<f64>().map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_recency",
+                ApiError::new(
+                    Code::InvalidRecency,
                     format!("`recency` is a half-life in days (a number), not {raw:?}"),
                 )
             })?),
@@ -198,8 +197,8 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
 /// deepest result is told in terms of `page` and `per_page`.
 fn page_error(e: QueryError) -> ApiError {
     match e {
-        QueryError::InvalidParameter { name: "offset", .. } => ApiError::bad_request(
-            "invalid_page",
+        e @ QueryError::TooDeep { .. } => ApiError::new(
+            e.code(),
             format!("`page` × `per_page` reaches beyond the first {MAX_DEPTH} results; narrow the query"),
         ),
         other => other.into(),
@@ -243,7 +242,7 @@ pub(super) fn decode_id(raw: &str) -> Result<String, ApiError> {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| ApiError::bad_request("invalid_id", "the id is not valid UTF-8"))
+        .map_err(|_| ApiError::new(Code::InvalidId, "the id is not valid UTF-8"))
 }
 
 /// GET /api/articles/{id}

@@ -7,15 +7,14 @@ use warp::http::StatusCode;
 use warp::reject::{MethodNotAllowed, PayloadTooLarge, Reject, Rejection};
 use warp::reply::{Reply, Response};
 
-use crate::error::{Error, IndexError, QueryError};
+use crate::error::{Code, ErrorCode, Kind};
 
-/// An error to send to the client.
+/// An error to send to the client: a code from the table ([`Code`]), which gives the
+/// status, and a message.
 #[derive(Debug, Clone)]
 pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable machine-readable code.
-    pub code: &'static str,
+    /// Stable machine-readable code; it decides the HTTP status.
+    pub code: Code,
     /// One line a person can act on.
     pub message: String,
 }
@@ -34,64 +33,45 @@ struct Inner<'a> {
 }
 
 impl ApiError {
-    /// A 400 for a bad parameter.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    /// An answer with `code` (and so its status) and `message`.
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
             code,
             message: message.into(),
         }
     }
 
-    /// A 404.
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::NOT_FOUND,
-            code,
-            message: message.into(),
-        }
+    /// The HTTP status the table gives the code.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// A 500 whose cause is logged, not shown.
     pub fn internal() -> Self {
-        ApiError {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            code: "internal",
-            message: "internal error; the server log has the details".into(),
-        }
+        ApiError::new(Code::Internal, "internal error; the server log has the details")
     }
 
     /// A 503 while the index cannot be read.
     pub fn unavailable(message: impl Into<String>) -> Self {
-        ApiError {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            code: "index_unavailable",
-            message: message.into(),
-        }
+        ApiError::new(Code::IndexUnavailable, message)
     }
 }
 
-impl From<QueryError> for ApiError {
-    fn from(e: QueryError) -> Self {
-        ApiError::bad_request(e.code(), e.to_string())
-    }
-}
-
-impl From<Error> for ApiError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Query(q) => q.into(),
-            Error::Index(IndexError::UnknownId(id)) => {
-                ApiError::not_found("unknown_id", format!("no article with id {id:?}"))
-            }
-            Error::Index(IndexError::Unavailable(reason)) => {
-                tracing::warn!(%reason, "backend unavailable");
-                ApiError::unavailable(format!("the index cannot be reached: {reason}"))
-            }
-            Error::Index(other) => {
-                tracing::error!(error = %other, source = ?std::error::Error::source(&other), "request failed");
+impl<E: ErrorCode> From<E> for ApiError {
+    /// The error's own code and message; an internal one is logged and answered without
+    /// detail.
+    fn from(e: E) -> Self {
+        let code = e.code();
+        match code.kind() {
+            Kind::Internal => {
+                tracing::error!(error = %e, source = ?e.source(), "request failed");
                 ApiError::internal()
             }
+            Kind::Unavailable => {
+                tracing::warn!(error = %e, "index unavailable");
+                ApiError::new(code, e.to_string())
+            }
+            _ => ApiError::new(code, e.to_string()),
         }
     }
 }
@@ -100,11 +80,11 @@ impl Reply for ApiError {
     fn into_response(self) -> Response {
         let body = Body {
             error: Inner {
-                code: self.code,
+                code: self.code.name(),
                 message: &self.message,
             },
         };
-        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+        warp::reply::with_status(warp::reply::json(&body), self.status()).into_response()
     }
 }
 
@@ -116,44 +96,30 @@ pub async fn recover(rejection: Rejection) -> Result<Response, std::convert::Inf
         // warp says "CORS request forbidden: origin not allowed" (or method, or header).
         let shown = e.to_string();
         let detail = shown.split_once(": ").map_or(shown.as_str(), |(_, detail)| detail);
-        ApiError {
-            status: StatusCode::FORBIDDEN,
-            code: "cors_forbidden",
-            message: format!("cross-origin request refused: {detail}"),
-        }
+        ApiError::new(Code::CorsForbidden, format!("cross-origin request refused: {detail}"))
     } else if rejection.find::<MethodNotAllowed>().is_some() {
-        ApiError {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            code: "method_not_allowed",
-            message: "this path does not accept that method".into(),
-        }
+        ApiError::new(Code::MethodNotAllowed, "this path does not accept that method")
     } else if rejection.find::<PayloadTooLarge>().is_some() {
-        ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: format!("request body larger than {} bytes", super::MAX_BODY_BYTES),
-        }
+        ApiError::new(
+            Code::PayloadTooLarge,
+            format!("request body larger than {} bytes", super::MAX_BODY_BYTES),
+        )
     } else if rejection.is_not_found() {
-        ApiError::not_found(
-            "not_found",
+        ApiError::new(
+            Code::NotFound,
             "no such route; see GET / for the search page and /api/search for the API",
         )
     } else if let Some(e) = rejection.find::<warp::reject::InvalidHeader>() {
-        ApiError::bad_request("invalid_header", e.to_string())
+        ApiError::new(Code::InvalidHeader, e.to_string())
     } else if let Some(e) = rejection.find::<warp::reject::MissingHeader>() {
-        ApiError::bad_request("missing_header", e.to_string())
+        ApiError::new(Code::MissingHeader, e.to_string())
     } else if rejection.find::<warp::reject::UnsupportedMediaType>().is_some() {
-        ApiError {
-            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            code: "unsupported_media_type",
-            message: "send JSON (application/json) or NDJSON (application/x-ndjson)".into(),
-        }
+        ApiError::new(
+            Code::UnsupportedMediaType,
+            "send JSON (application/json) or NDJSON (application/x-ndjson)",
+        )
     } else if rejection.find::<warp::reject::LengthRequired>().is_some() {
-        ApiError {
-            status: StatusCode::LENGTH_REQUIRED,
-            code: "length_required",
-            message: "a Content-Length header is required".into(),
-        }
+        ApiError::new(Code::LengthRequired, "a Content-Length header is required")
     } else {
         tracing::error!(?rejection, "unhandled rejection");
         ApiError::internal()
