@@ -25,12 +25,11 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fold;
-pub mod indexer;
 pub mod local;
 pub mod post;
-pub mod schema;
 pub mod search;
 pub mod server;
-pub mod store;
+
+pub use local::{indexer, schema, store};
 
 pub use error::{Error, IndexError, PostError, QueryError, Result};

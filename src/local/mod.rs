@@ -8,14 +8,27 @@
 //! they started with. [`LocalIndex`] writes an index that may not exist yet (`xinwen
 //! index` creates it); the one-writer rule is the index's lock file.
 
+pub mod bm25;
+pub mod build;
+pub mod collapse;
+pub mod engine;
+pub mod facets;
+pub mod indexer;
+pub mod proximity;
+pub mod schema;
+pub mod store;
+pub mod suggest;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::backend::{IndexBackend, SearchBackend, WriteJob};
 use crate::error::{IndexError, Result};
-use crate::indexer::{self, IndexOptions, IndexReport, Job, Progress, Upserted};
 use crate::post::{Article, Rejection};
-use crate::search::{Engine, Health, ParsedRequest, SearchResponse, Stats};
+pub use engine::Engine;
+use indexer::{IndexOptions, IndexReport, Job, Progress, Upserted};
+
+use crate::search::{Health, ParsedRequest, SearchResponse, Stats};
 use crate::store::IndexDir;
 
 /// Searches the live generation of a local index, and writes it.

@@ -5,10 +5,10 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::build::Filters;
 use super::query::{self, ParsedQuery};
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
 use crate::error::QueryError;
+use crate::local::build::Filters;
 use crate::post::date::{BEIJING, parse_bound};
 use crate::post::format_date;
 

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use super::facets::Facets;
-use super::snippet::Highlighted;
+use super::highlight::Highlighted;
+use crate::local::facets::Facets;
 
 /// One result.
 #[derive(Debug, Clone, Serialize)]

@@ -29,13 +29,13 @@ use tantivy::{DateTime, Term};
 
 use super::bm25::Bm25TermQuery;
 use super::proximity::PhraseBonus;
-use super::query::{Item, ParsedQuery, Scope};
-use super::snippet::HighlightGroup;
 use crate::analysis::{ChineseAnalyzer, Piece};
 use crate::config::{MAX_QUERY_WORDS, TAGS_BOOST, TITLE_BOOST};
 use crate::error::QueryError;
 use crate::fold;
 use crate::schema::Fields;
+use crate::search::highlight::HighlightGroup;
+use crate::search::query::{Item, ParsedQuery, Scope};
 
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
