@@ -72,3 +72,9 @@ pub const MAX_INGEST_RECORDS: usize = 10_000;
 
 /// Rejections listed in the answer to one ingestion request (the rest are counted).
 pub const MAX_LISTED_INGEST_REJECTIONS: usize = 100;
+
+/// The most completions `GET /api/suggest` returns.
+pub const MAX_SUGGESTIONS: usize = 10;
+
+/// The most related articles `GET /api/articles/{id}/related` returns.
+pub const MAX_RELATED: usize = 10;

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{IndexLocation, Outcome, open_writer};
+use crate::backend::{IndexOptions, IndexReport, Progress};
 use crate::config::WRITER_MEMORY_BYTES;
-use crate::indexer::{IndexOptions, IndexReport, Progress};
 use crate::post::Rejection;
 
 /// Arguments of `xinwen index`.

@@ -8,12 +8,12 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::{Backend, IndexLocation, Outcome, open_backend, open_writer};
+use crate::backend::{IndexOptions, Silent};
 use crate::config::{
     DEFAULT_ADDR, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_INDEX_DIR, DEFAULT_MAX_CONNECTIONS,
     DEFAULT_SOURCES,
 };
 use crate::error::IndexError;
-use crate::indexer::{IndexOptions, Silent};
 use crate::server::{self, ConnectionLimits, ServerOptions, Shared};
 
 /// Arguments of `xinwen serve`.

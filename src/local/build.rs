@@ -36,6 +36,7 @@ use crate::fold;
 use crate::schema::Fields;
 use crate::search::highlight::HighlightGroup;
 use crate::search::query::{Item, ParsedQuery, Scope};
+pub use crate::search::request::Filters;
 
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
@@ -94,26 +95,6 @@ pub enum Mode {
     AllWords,
     /// Any word may match; more matches rank higher (the no-results rescue).
     AnyWord,
-}
-
-/// Filters outside the query text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filters {
-    /// Any of these tags (folded by the builder).
-    pub tags: Vec<String>,
-    /// Any of these categories.
-    pub categories: Vec<String>,
-    /// Not before (inclusive).
-    pub from: Option<time::OffsetDateTime>,
-    /// Not after (inclusive).
-    pub to: Option<time::OffsetDateTime>,
-}
-
-impl Filters {
-    /// True when no filter is set.
-    pub fn is_empty(&self) -> bool {
-        self.tags.is_empty() && self.categories.is_empty() && self.from.is_none() && self.to.is_none()
-    }
 }
 
 /// Builds tantivy queries for one index.

@@ -6,24 +6,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{Query, TermQuery};
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DateTime, DocAddress, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
-use time::OffsetDateTime;
+use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 use tracing::instrument;
 
 use super::build::{self, Mode};
-use super::facets::{self, Facets};
-use super::{collapse, proximity};
+use super::collect::{Found, collect};
+use super::facets;
 use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
 use crate::post::format_date;
-use crate::schema::{Fields, names};
+use crate::schema::Fields;
 use crate::search::highlight::{self as snippet, Highlighted, Highlighter};
 use crate::search::query::{self, ParsedQuery};
-use crate::search::{Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, Stats};
+use crate::search::{Hit, ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
 
 /// Decompressed 16 KB blocks of stored articles kept per segment: popular articles come
@@ -37,7 +36,7 @@ pub struct Engine {
     facet_names: Arc<facets::FacetNames>,
     pub(super) fields: Fields,
     pub(super) analyzer: ChineseAnalyzer,
-    generation: PathBuf,
+    pub(super) generation: PathBuf,
 }
 
 impl Engine {
@@ -112,12 +111,12 @@ impl Engine {
             builder.proximity_bonus(parsed)
         };
         let query = builder.build(parsed, &request.filters, Mode::AllWords);
-        let mut found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
+        let mut found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
         let mut relaxed = false;
         if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
             // Rescue an empty page with the articles that have any of the words, best first.
             let query = builder.build(parsed, &request.filters, Mode::AnyWord);
-            found = self.collect(&searcher, query.as_ref(), &bonus, request, by_date)?;
+            found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
             relaxed = found.total > 0;
         }
         let Found { page, total, facets } = found;
@@ -140,113 +139,6 @@ impl Engine {
         })
     }
 
-    /// One pass over the matches: the best candidates (or groups of copies), the exact
-    /// total and, if asked, the facet counts; then the first candidates are reranked
-    /// (proximity, recency) and the page is cut out.
-    fn collect(
-        &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-        bonus: &[proximity::PhraseBonus],
-        request: &SearchRequest,
-        by_date: bool,
-    ) -> Result<Found> {
-        let facets = request.facets.then(|| facets::FacetCollector {
-            names: Arc::clone(&self.facet_names),
-        });
-        let end = request.offset + request.limit;
-        let mut candidates: Vec<Candidate>;
-        let total;
-        let found_facets;
-        if request.collapse {
-            let best = if by_date {
-                collapse::Best::Date
-            } else {
-                collapse::Best::Score
-            };
-            let (groups, facets) = searcher.search(query, &(collapse::CollapseCollector { best }, facets))?;
-            total = groups.len();
-            found_facets = facets;
-            candidates = groups
-                .into_iter()
-                .map(|g| Candidate {
-                    score: if by_date { 0.0 } else { g.key as f32 },
-                    address: g.address,
-                    copies: Some(g.copies),
-                })
-                .collect();
-        } else if by_date {
-            let top = TopDocs::with_limit(request.limit).and_offset(request.offset);
-            let by_date = top.order_by_fast_field::<DateTime>(names::DATE, Order::Desc);
-            let (hits, count, facets) = searcher.search(query, &(by_date, Count, facets))?;
-            let page = hits
-                .into_iter()
-                .map(|(_, address)| Candidate::new(0.0, address))
-                .collect();
-            return Ok(Found {
-                page,
-                total: count,
-                facets,
-            });
-        } else {
-            // Reranking permutes only the first RERANK_WINDOW candidates, so every page agrees
-            // with the ones before it.
-            let reranked = !bonus.is_empty() || request.recency_days.is_some();
-            let wanted = end.max(if reranked { RERANK_WINDOW } else { 0 });
-            let top = TopDocs::with_limit(wanted).order_by_score();
-            let (hits, count, facets) = searcher.search(query, &(top, Count, facets))?;
-            total = count;
-            found_facets = facets;
-            candidates = hits
-                .into_iter()
-                .map(|(score, address)| Candidate::new(score, address))
-                .collect();
-        }
-        if by_date {
-            let page = candidates
-                .into_iter()
-                .skip(request.offset)
-                .take(request.limit)
-                .collect();
-            return Ok(Found {
-                page,
-                total,
-                facets: found_facets,
-            });
-        }
-        let window = candidates.len().min(RERANK_WINDOW);
-        let mut scored: Vec<(f32, DocAddress)> = candidates[..window].iter().map(|c| (c.score, c.address)).collect();
-        proximity::rerank(searcher, bonus, &mut scored)?;
-        if let Some(days) = request.recency_days {
-            favour_recent(
-                searcher,
-                &mut scored,
-                days,
-                request.now.unwrap_or_else(OffsetDateTime::now_utc),
-            );
-        }
-        newer_first_among_equals(searcher, &mut scored);
-        let copies: std::collections::HashMap<DocAddress, Option<u32>> =
-            candidates[..window].iter().map(|c| (c.address, c.copies)).collect();
-        for (slot, (score, address)) in candidates[..window].iter_mut().zip(scored) {
-            *slot = Candidate {
-                score,
-                address,
-                copies: copies.get(&address).copied().flatten(),
-            };
-        }
-        let page = candidates
-            .into_iter()
-            .skip(request.offset)
-            .take(request.limit)
-            .collect();
-        Ok(Found {
-            page,
-            total,
-            facets: found_facets,
-        })
-    }
-
     /// One whole stored article.
     pub fn get(&self, id: &str) -> Result<Article> {
         self.find(&self.reader.searcher(), id)
@@ -265,39 +157,6 @@ impl Engine {
     /// The query that matches the article with this id.
     pub(super) fn id_query(&self, id: &str) -> TermQuery {
         TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic)
-    }
-
-    /// Figures about the index.
-    pub fn stats(&self) -> Result<Stats> {
-        let searcher = self.reader.searcher();
-        let mut oldest: Option<i64> = None;
-        let mut newest: Option<i64> = None;
-        for segment in searcher.segment_readers() {
-            let dates = segment.fast_fields().date(names::DATE)?;
-            for doc in segment.doc_ids_alive() {
-                if let Some(d) = dates.first(doc) {
-                    let secs = d.into_timestamp_secs();
-                    oldest = Some(oldest.map_or(secs, |o| o.min(secs)));
-                    newest = Some(newest.map_or(secs, |n| n.max(secs)));
-                }
-            }
-        }
-        let to_date = |s: Option<i64>| {
-            s.and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
-                .map(format_date)
-        };
-        Ok(Stats {
-            articles: searcher.num_docs(),
-            segments: searcher.segment_readers().len(),
-            size_bytes: dir_size(&self.generation),
-            oldest: to_date(oldest),
-            newest: to_date(newest),
-            generation: self.generation_name().to_string(),
-            last_commit: std::fs::metadata(self.generation.join("meta.json"))
-                .and_then(|m| m.modified())
-                .ok()
-                .map(|t| format_date(OffsetDateTime::from(t))),
-        })
     }
 }
 
@@ -341,111 +200,4 @@ fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, chars: usize
         title_parts,
         snippet_parts,
     }
-}
-
-/// Candidates reranked by the proximity bonus.
-const RERANK_WINDOW: usize = 200;
-
-/// What one pass over the matches gathered.
-struct Found {
-    page: Vec<Candidate>,
-    total: usize,
-    facets: Option<Facets>,
-}
-
-/// A result before its stored fields are read.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    score: f32,
-    address: DocAddress,
-    copies: Option<u32>,
-}
-
-impl Candidate {
-    fn new(score: f32, address: DocAddress) -> Self {
-        Candidate {
-            score,
-            address,
-            copies: None,
-        }
-    }
-}
-
-/// How much a brand-new article's score is raised by recency (×2); it halves with every
-/// half-life of age, so old articles keep their plain score.
-const RECENCY_WEIGHT: f32 = 1.0;
-
-/// Article dates of hits, reading each segment's date column once (opening a fast-field
-/// column decodes its header: once per segment, not per hit or per comparison).
-struct Dates<'a> {
-    searcher: &'a Searcher,
-    columns: std::collections::HashMap<u32, Option<tantivy::columnar::Column<DateTime>>>,
-}
-
-impl<'a> Dates<'a> {
-    fn new(searcher: &'a Searcher) -> Self {
-        Dates {
-            searcher,
-            columns: std::collections::HashMap::new(),
-        }
-    }
-
-    /// Seconds since the epoch, `None` for an undated article.
-    fn seconds(&mut self, address: DocAddress) -> Option<i64> {
-        let searcher = self.searcher;
-        let column = self.columns.entry(address.segment_ord).or_insert_with(|| {
-            searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .date(names::DATE)
-                .ok()
-        });
-        column
-            .as_ref()
-            .and_then(|c| c.first(address.doc_id))
-            .map(|d| d.into_timestamp_secs())
-    }
-}
-
-/// Multiplies each score by 1 + RECENCY_WEIGHT × 2^(−age / half-life), then re-sorts.
-/// Undated articles keep their score.
-fn favour_recent(searcher: &Searcher, hits: &mut [(f32, DocAddress)], half_life_days: f64, now: OffsetDateTime) {
-    let now = now.unix_timestamp();
-    let mut dates = Dates::new(searcher);
-    for (score, address) in hits.iter_mut() {
-        if let Some(date) = dates.seconds(*address) {
-            let age_days = ((now - date).max(0) as f64) / 86_400.0;
-            *score *= 1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32;
-        }
-    }
-    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
-}
-
-/// Equal scores (a filter-only clause, identical articles) list newer articles first.
-fn newer_first_among_equals(searcher: &Searcher, hits: &mut [(f32, DocAddress)]) {
-    if !hits.windows(2).any(|w| w[0].0 == w[1].0) {
-        return;
-    }
-    let mut dates = Dates::new(searcher);
-    let mut keyed: Vec<(f32, i64, DocAddress)> = hits
-        .iter()
-        .map(|&(score, a)| (score, dates.seconds(a).unwrap_or(i64::MIN), a))
-        .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
-    for (hit, (score, _, address)) in hits.iter_mut().zip(keyed) {
-        *hit = (score, address);
-    }
-}
-
-fn dir_size(path: &Path) -> u64 {
-    std::fs::read_dir(path)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.metadata().ok())
-                .filter(|m| m.is_file())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0)
 }

@@ -4,37 +4,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::schema::names;
+pub use crate::search::Facets;
 
 /// The most values reported per facet.
 pub const MAX_FACET_VALUES: usize = 30;
-
-/// Counts per value, most frequent first (ties by value).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Facets {
-    /// Tag → matching articles.
-    #[serde(serialize_with = "ordered")]
-    pub tags: Vec<(String, u64)>,
-    /// Category → matching articles.
-    #[serde(serialize_with = "ordered")]
-    pub categories: Vec<(String, u64)>,
-}
-
-/// Serializes the pairs as a JSON object, keeping their order.
-fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut map = s.serialize_map(Some(pairs.len()))?;
-    for (k, v) in pairs {
-        map.serialize_entry(k, v)?;
-    }
-    map.end()
-}
 
 /// The values of one column of one segment, by ordinal.
 type Names = Arc<Vec<String>>;

@@ -11,11 +11,15 @@
 pub mod bm25;
 pub mod build;
 pub mod collapse;
+mod collect;
 pub mod engine;
 pub mod facets;
 pub mod indexer;
 pub mod proximity;
+pub mod related;
+mod rerank;
 pub mod schema;
+mod stats;
 pub mod store;
 pub mod suggest;
 

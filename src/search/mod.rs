@@ -10,13 +10,12 @@ pub mod response;
 
 pub use highlight::{Highlighted, Highlighter};
 pub use query::{ParsedQuery, parse};
-pub use request::{ParsedRequest, SearchRequest, Sort, parse_date_filter};
-pub use response::{Health, Hit, SearchResponse, Stats};
+pub use request::{Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
+pub use response::{Facets, Health, Hit, SearchResponse, Stats};
 
 // The paths these had before the local backend got its own folder, kept so code written
 // against them (branches in flight, tests) still builds.
-pub use crate::local::build::{Filters, Mode};
+pub use crate::local::build::Mode;
 pub use crate::local::engine::Engine;
-pub use crate::local::facets::Facets;
 pub use crate::local::{build, suggest};
 pub use highlight as snippet;

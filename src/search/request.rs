@@ -8,7 +8,6 @@ use time::OffsetDateTime;
 use super::query::{self, ParsedQuery};
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
 use crate::error::QueryError;
-use crate::local::build::Filters;
 use crate::post::date::{BEIJING, parse_bound};
 use crate::post::format_date;
 
@@ -129,6 +128,26 @@ pub fn parse_date_filter(name: &'static str, raw: &str, upper: bool) -> Result<O
         return Ok(end);
     }
     Ok(at)
+}
+
+/// Filters outside the query text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    /// Any of these tags (folded by the builder).
+    pub tags: Vec<String>,
+    /// Any of these categories.
+    pub categories: Vec<String>,
+    /// Not before (inclusive).
+    pub from: Option<time::OffsetDateTime>,
+    /// Not after (inclusive).
+    pub to: Option<time::OffsetDateTime>,
+}
+
+impl Filters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.categories.is_empty() && self.from.is_none() && self.to.is_none()
+    }
 }
 
 /// A [`SearchRequest`] whose parameters are checked and whose query text is parsed: a

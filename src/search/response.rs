@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::highlight::Highlighted;
-use crate::local::facets::Facets;
 
 /// One result.
 #[derive(Debug, Clone, Serialize)]
@@ -83,4 +82,25 @@ pub struct Health {
     /// What is served: the local index's live generation (`gen-000002`), or a backend's
     /// own name for its index.
     pub generation: String,
+}
+
+/// Counts per value, most frequent first (ties by value).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Tag → matching articles.
+    #[serde(serialize_with = "ordered")]
+    pub tags: Vec<(String, u64)>,
+    /// Category → matching articles.
+    #[serde(serialize_with = "ordered")]
+    pub categories: Vec<(String, u64)>,
+}
+
+/// Serializes the pairs as a JSON object, keeping their order.
+fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }

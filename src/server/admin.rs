@@ -12,10 +12,9 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::state::Shared;
-use crate::backend::{IndexBackend, WriteJob};
+use crate::backend::{IndexBackend, IndexOptions, Silent, WriteJob};
 use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
 use crate::error::{Code, ErrorCode, IndexError, PostError};
-use crate::indexer::{IndexOptions, Silent};
 use crate::post::{Location, Rejection, jsonl};
 
 /// Whether the `Authorization` header carries `Bearer <token>`, compared in constant time.

@@ -10,10 +10,9 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::state::Shared;
 use crate::backend::SearchBackend;
-use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT};
+use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, MAX_RELATED, MAX_SUGGESTIONS};
 use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
-use crate::search::suggest::{MAX_RELATED, MAX_SUGGESTIONS};
 use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
 
 /// The longest query string accepted, in bytes (414 beyond).
