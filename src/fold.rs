@@ -27,6 +27,8 @@ struct FoldTable {
     /// One bit per BMP code point: does `full` change it? 8 KB that stay in cache, so the
     /// scan of a text that needs no folding (most news) never touches the 128 KB tables.
     changes: Box<[u64]>,
+    /// Why OpenCC's table could not be loaded, if it could not: see [`check`].
+    t2s_error: Option<String>,
 }
 
 static TABLE: LazyLock<FoldTable> = LazyLock::new(FoldTable::build);
@@ -39,8 +41,11 @@ impl FoldTable {
             script[cp as usize] = (cp - 0xFEE0) as u16;
         }
         // OpenCC's embedded t2s tables load in microseconds; failing to load them is a
-        // packaging bug, and search still works (without this fold) if it ever happens.
-        if let Ok(converter) = OpenCC::from_config(BuiltinConfig::T2s) {
+        // packaging bug. Tokens would then differ under the same analyzer version, so
+        // [`check`] turns it into an error for every index opened or created.
+        let converter = OpenCC::from_config(BuiltinConfig::T2s);
+        let t2s_error = converter.as_ref().err().map(|e| e.to_string());
+        if let Ok(converter) = converter {
             let mut buf = String::with_capacity(4);
             for cp in (0x3400u32..0xA000).chain(0xF900..0xFB00) {
                 let Some(c) = char::from_u32(cp) else { continue };
@@ -78,7 +83,22 @@ impl FoldTable {
                 changes[cp / 64] |= 1 << (cp % 64);
             }
         }
-        FoldTable { script, full, changes }
+        FoldTable {
+            script,
+            full,
+            changes,
+            t2s_error,
+        }
+    }
+}
+
+/// Whether every fold is available: an error naming the cause when OpenCC's
+/// traditional → simplified table could not be loaded, so no index is built or searched
+/// with a fold that differs from the one its analyzer version promises.
+pub fn check() -> Result<(), String> {
+    match &TABLE.t2s_error {
+        None => Ok(()),
+        Some(e) => Err(format!("the traditional → simplified table cannot be loaded ({e})")),
     }
 }
 
@@ -202,6 +222,12 @@ pub fn fold_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_traditional_table_is_loaded() {
+        assert_eq!(check(), Ok(()));
+        assert_eq!(fold_char('們'), '们');
+    }
 
     #[test]
     fn full_width_letters_and_digits_fold_to_ascii() {

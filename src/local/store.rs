@@ -188,11 +188,8 @@ impl IndexDir {
                 Index::open(Readable::new(directory, generation)).map_err(|e| self.unreadable(e.to_string()))
             })?;
         let fields = Fields::resolve(&index.schema()).ok_or_else(|| self.unreadable("not a xinwen schema".into()))?;
-        let analyzer = if manifest.user_dict {
-            load_analyzer(Some(&generation.join(USER_DICT)))?
-        } else {
-            ChineseAnalyzer::default()
-        };
+        let dict = generation.join(USER_DICT);
+        let analyzer = load_analyzer(manifest.user_dict.then_some(dict.as_path()))?;
         analyzer.register(&index);
         Ok(OpenIndex {
             index,
@@ -223,7 +220,10 @@ impl IndexDir {
             fs::copy(dict, generation.join(USER_DICT)).map_err(self.io(format!("cannot copy {}", dict.display())))?;
         }
         let manifest = Manifest::new(user_dict.is_some());
-        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        // A manifest that cannot be written is an error, never an empty file that would
+        // make the generation unreadable later.
+        let text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| self.io("cannot write the manifest")(std::io::Error::other(e)))?;
         write_synced(&generation.join(MANIFEST), text.as_bytes()).map_err(self.io("cannot write the manifest"))?;
         let index = Index::builder()
             .schema(schema::build())
@@ -428,6 +428,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// The analyzer for an optional user dictionary (jieba's `word [freq] [tag]` lines).
 pub fn load_analyzer(user_dict: Option<&Path>) -> Result<ChineseAnalyzer, IndexError> {
+    crate::fold::check().map_err(IndexError::Refused)?;
     let Some(path) = user_dict else {
         return Ok(ChineseAnalyzer::default());
     };

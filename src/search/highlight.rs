@@ -114,17 +114,23 @@ impl Highlighter {
         let matcher = if texts.is_empty() {
             None
         } else {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&texts)
-                .ok()
-                .or_else(|| {
-                    AhoCorasick::builder()
-                        .match_kind(MatchKind::LeftmostLongest)
-                        .build(&texts)
-                        .ok()
-                })
+            // A DFA is fastest; past its size limit the automatic choice takes over. That
+            // one fails only past u32 patterns or states, which a query's few hundred
+            // characters cannot reach (tests: `the_largest_query_gets_a_matcher`); if it
+            // ever did, it is logged rather than shown as an unmarked page.
+            let build = |kind| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(kind)
+                    .build(&texts)
+            };
+            match build(Some(AhoCorasickKind::DFA)).or_else(|_| build(None)) {
+                Ok(matcher) => Some(matcher),
+                Err(e) => {
+                    tracing::error!(error = %e, patterns = texts.len(), "cannot build the highlight matcher");
+                    None
+                }
+            }
         };
         Highlighter {
             matcher,
@@ -575,6 +581,24 @@ fn push_window_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_largest_query_gets_a_matcher() {
+        use crate::config::{MAX_QUERY_CHARS, MAX_QUERY_TERMS};
+        let chars: Vec<char> = ('\u{4e00}'..).take(MAX_QUERY_CHARS).collect();
+        let per = MAX_QUERY_CHARS / MAX_QUERY_TERMS;
+        let groups: Vec<HighlightGroup> = chars
+            .chunks(per)
+            .take(MAX_QUERY_TERMS)
+            .map(|chunk| HighlightGroup {
+                wholes: vec![chunk.iter().collect()],
+                parts: chunk.chunks(2).map(|p| p.iter().collect()).collect(),
+                title_only: false,
+            })
+            .collect();
+        assert_eq!(groups.len(), MAX_QUERY_TERMS);
+        assert!(Highlighter::new(&groups).matcher.is_some());
+    }
 
     /// The words to mark in `text` taken on its own.
     fn find(highlighter: &Highlighter, text: &str) -> Vec<Hit> {
