@@ -608,3 +608,32 @@ fn issue_14_control_characters_never_reach_the_index() {
         "正文第一段]0;owned]8;;http://evil.example/\\。\n第二段。"
     );
 }
+
+#[test]
+fn issue_9_index_refuses_zero_threads_and_a_budget_below_16_mib() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("index");
+    for (args, message) in [
+        (
+            ["--threads", "0"],
+            "error: invalid value '0' for '--threads <N>': 0 is not in 1..18446744073709551615",
+        ),
+        (
+            ["--memory-mib", "1"],
+            "error: invalid value '1' for '--memory-mib <MIB>': 1 is not in 16..18446744073709551615",
+        ),
+    ] {
+        let out = run(&mut xinwen(&[
+            "index",
+            "--index",
+            path(&dir),
+            args[0],
+            args[1],
+            "fixtures/posts",
+        ]));
+        assert_eq!(out.code, Some(2), "{args:?}: {out:?}");
+        assert_eq!(out.stderr.lines().next(), Some(message), "{args:?}: {out:?}");
+        assert_eq!(out.stdout, "", "{args:?}: {out:?}");
+    }
+    assert!(!dir.exists(), "nothing was indexed");
+}

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{IndexLocation, Outcome, open_writer};
 use crate::backend::{IndexOptions, IndexReport, Progress};
-use crate::config::WRITER_MEMORY_BYTES;
+use crate::config::{MIN_WRITER_MIB, WRITER_MEMORY_BYTES};
 use crate::post::Rejection;
 
 /// Arguments of `xinwen index`.
@@ -32,11 +32,12 @@ pub struct IndexArgs {
     #[arg(long, conflicts_with = "dict")]
     no_dict: bool,
     /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
-    #[arg(long, value_name = "MIB", default_value_t = WRITER_MEMORY_BYTES / (1024 * 1024))]
-    memory_mib: usize,
+    #[arg(long, value_name = "MIB", default_value_t = (WRITER_MEMORY_BYTES / (1024 * 1024)) as u64,
+          value_parser = clap::value_parser!(u64).range(MIN_WRITER_MIB..))]
+    memory_mib: u64,
     /// Indexing threads (default: one per core, at most 8).
-    #[arg(long, value_name = "N")]
-    threads: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    threads: Option<u64>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -76,8 +77,8 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
         wait: args.wait,
         user_dict: args.dict.clone(),
         drop_user_dict: args.no_dict,
-        memory: args.memory_mib.saturating_mul(1024 * 1024),
-        threads: args.threads.filter(|&n| n > 0),
+        memory: usize::try_from(args.memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
+        threads: args.threads.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         holder: format!(
             "xinwen index {}",
             args.paths

@@ -184,3 +184,56 @@ fn use_color() -> bool {
     use std::io::IsTerminal;
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reordered(args: &[&str]) -> Result<Vec<String>, String> {
+        options_first(args.iter().map(OsString::from).collect())
+            .map(|out| out.iter().map(|a| a.to_string_lossy().into_owned()).collect())
+            .map_err(|e| e.kind().to_string())
+    }
+
+    #[test]
+    fn options_after_search_words_move_in_front_of_them() {
+        assert_eq!(
+            reordered(&["xinwen", "search", "上海", "--limit", "1", "股市"]),
+            Ok(vec![
+                "xinwen".into(),
+                "search".into(),
+                "--limit".into(),
+                "1".into(),
+                "上海".into(),
+                "股市".into()
+            ])
+        );
+        assert_eq!(
+            reordered(&["xinwen", "search", "上海", "--sort=date", "-期货", "--json"]),
+            Ok(["xinwen", "search", "--sort=date", "--json", "上海", "-期货"]
+                .map(String::from)
+                .to_vec())
+        );
+    }
+
+    #[test]
+    fn a_double_dash_ends_the_options_and_other_commands_are_left_alone() {
+        assert_eq!(
+            reordered(&["xinwen", "search", "上海", "--", "--limit", "1"]),
+            Ok(["xinwen", "search", "上海", "--", "--limit", "1"]
+                .map(String::from)
+                .to_vec())
+        );
+        let index = ["xinwen", "index", "fixtures", "--rebuild"];
+        assert_eq!(reordered(&index), Ok(index.map(String::from).to_vec()));
+        assert_eq!(reordered(&["xinwen"]), Ok(vec!["xinwen".into()]));
+    }
+
+    #[test]
+    fn an_unknown_option_after_the_words_is_an_error() {
+        assert_eq!(
+            reordered(&["xinwen", "search", "上海", "--bogus"]),
+            Err(clap::error::ErrorKind::UnknownArgument.to_string())
+        );
+    }
+}

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::terminal::{render, shown, write_json};
 use super::{IndexLocation, Outcome, open_backend, use_color};
 use crate::config::DEFAULT_LIMIT;
+use crate::error::QueryError;
 use crate::search::{Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
 
 /// Arguments of `xinwen search`.
@@ -31,7 +32,9 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
     /// Order: relevance or date (newest first).
-    #[arg(long, default_value = "relevance")]
+    // The choices are named in --help through the value name rather than a ValueEnum, so
+    // a wrong one is still the one-line `invalid sort` message every front door gives.
+    #[arg(long, value_name = "relevance|date", default_value = "relevance")]
     sort: String,
     /// One result per title, with the number of copies (syndicated news).
     #[arg(long)]
@@ -48,32 +51,37 @@ pub struct SearchArgs {
     query: Vec<String>,
 }
 
+impl TryFrom<&SearchArgs> for SearchRequest {
+    type Error = QueryError;
+
+    /// The request the arguments ask for, checked ([`SearchRequest::validate`]): dates,
+    /// then the order, then the limits, so the first mistake is the one reported.
+    fn try_from(args: &SearchArgs) -> Result<Self, QueryError> {
+        let date =
+            |raw: &Option<String>, name, upper| raw.as_deref().map(|d| parse_date_filter(name, d, upper)).transpose();
+        let request = SearchRequest {
+            query: args.query.join(" "),
+            filters: Filters {
+                tags: args.tags.clone(),
+                categories: args.categories.clone(),
+                from: date(&args.from, "from", false)?,
+                to: date(&args.to, "to", true)?,
+            },
+            limit: args.limit,
+            offset: args.offset,
+            sort: args.sort.parse::<Sort>()?,
+            collapse: args.collapse,
+            recency_days: args.recency,
+            ..SearchRequest::new("")
+        };
+        request.validate()?;
+        Ok(request)
+    }
+}
+
 pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
-    let request = SearchRequest {
-        query: args.query.join(" "),
-        filters: Filters {
-            tags: args.tags,
-            categories: args.categories,
-            from: args
-                .from
-                .as_deref()
-                .map(|d| parse_date_filter("from", d, false))
-                .transpose()?,
-            to: args
-                .to
-                .as_deref()
-                .map(|d| parse_date_filter("to", d, true))
-                .transpose()?,
-        },
-        limit: args.limit,
-        offset: args.offset,
-        sort: args.sort.parse::<Sort>()?,
-        collapse: args.collapse,
-        recency_days: args.recency,
-        ..SearchRequest::new("")
-    };
     // Checked before the index is opened, parsed after, as always.
-    request.validate()?;
+    let request = SearchRequest::try_from(&args)?;
     let backend = open_backend(&args.location)?;
     let response = backend.search.search(&ParsedRequest::new(request)?)?;
     let mut out = std::io::stdout().lock();
@@ -164,4 +172,55 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std
         writeln!(out, "    {}{}{}", style.dim.0, shown(url, &[]), style.dim.1)?;
     }
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn request(args: &[&str]) -> Result<SearchRequest, QueryError> {
+        let argv = ["xinwen", "search"].iter().chain(args).copied();
+        match Cli::try_parse_from(argv).map(|cli| cli.command) {
+            Ok(Command::Search(args)) => SearchRequest::try_from(&args),
+            other => panic!("not a search: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn search_arguments_become_a_checked_request() {
+        let got = request(&[
+            "--sort", "date", "--limit", "5", "--offset", "10", "--tag", "足球", "上海", "股市",
+        ]);
+        let want = SearchRequest {
+            filters: Filters {
+                tags: vec!["足球".into()],
+                ..Filters::default()
+            },
+            limit: 5,
+            offset: 10,
+            sort: Sort::Date,
+            ..SearchRequest::new("上海 股市")
+        };
+        assert_eq!(got, Ok(want));
+        assert_eq!(request(&["上海"]), Ok(SearchRequest::new("上海")));
+    }
+
+    #[test]
+    fn the_first_bad_argument_is_the_one_reported() {
+        assert_eq!(
+            request(&["--sort", "foo", "--limit", "0", "上海"]),
+            Err(QueryError::InvalidSort { given: "foo".into() })
+        );
+        assert_eq!(
+            request(&["--limit", "0", "--from", "x", "上海"]).map_err(|e| e.to_string()),
+            Err("invalid from date \"x\": use YYYY-MM-DD or RFC 3339".into())
+        );
+        assert_eq!(
+            request(&["--limit", "101", "上海"]),
+            Err(QueryError::InvalidLimit { given: 101, max: 100 })
+        );
+    }
 }
