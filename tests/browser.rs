@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use ureq::Agent;
-use xinwen::indexer::{self, IndexOptions, Job, Silent};
+use xinwen::indexer::{IndexOptions, Job, Silent};
 use xinwen::post::Article;
 use xinwen::store::IndexDir;
 
@@ -320,12 +320,8 @@ fn send(agent: &Agent, method: &str, url: &str, body: Option<Value>) -> Result<V
 
 /// Indexes the fixtures and starts `xinwen serve` on a free port.
 fn start_server(agent: &Agent, work: &Path) -> (Killed, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = work.join("index");
-    let paths = [root.join("fixtures/posts"), root.join("fixtures/jsonl")];
-    let report =
-        indexer::run(&IndexDir::new(&dir), &paths, &IndexOptions::default(), &Silent).expect("index the fixtures");
-    assert_eq!(report.rejected, 0, "the good fixtures index cleanly");
+    common::index_good_fixtures(&IndexDir::new(&dir));
     serve(agent, &dir, &work.join("server.log"))
 }
 

@@ -3,9 +3,8 @@
 //! request, markup that must stay text, CORS, the page, and one run of the real binary that
 //! is stopped with SIGTERM while requests are in flight.
 //!
-//! Expectations come from `tests/FIXTURES.md` and agree with `tests/search.rs`. Where the
-//! server disagrees with what a client should see, the test keeps the right expectation and
-//! is ignored with the reason.
+//! Expectations come from `tests/FIXTURES.md` and agree with `tests/search.rs`. No test is
+//! ignored: an expectation the server does not meet fails.
 
 mod common;
 
@@ -14,7 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -27,7 +26,6 @@ use tempfile::TempDir;
 use warp::filters::BoxedFilter;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
-use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::server::{self, ServerOptions, Shared};
 use xinwen::store::IndexDir;
 
@@ -43,17 +41,8 @@ struct Fixture {
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().expect("create a temporary directory");
-    let dir = tmp.path().join("index");
-    let paths = [root.join("fixtures/posts"), root.join("fixtures/jsonl")];
-    let report =
-        indexer::run(&IndexDir::new(&dir), &paths, &IndexOptions::default(), &Silent).expect("index the fixtures");
-    assert_eq!(
-        report.rejected, 0,
-        "the good fixtures must index cleanly: {:?}",
-        report.rejections
-    );
+    let (tmp, index) = common::good_index();
+    let dir = index.root().to_path_buf();
     let generation = IndexDir::new(&dir)
         .live_generation()
         .expect("read the live generation")

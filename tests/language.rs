@@ -3,8 +3,8 @@
 //! jieba's cuts, the relaxed fallback and stopwords, recency, collapsed syndicated copies,
 //! and snippets that read well. Most cases build a small index of articles written here
 //! (a tempdir per test), so each expectation names every article that may match; the rest
-//! use the shared fixture index (`tests/FIXTURES.md`). Where the engine disagrees with what
-//! a reader should see, the test keeps the right expectation and is ignored with the reason.
+//! use the shared fixture index (`tests/FIXTURES.md`). No test is ignored: an expectation
+//! the engine does not meet fails.
 
 mod common;
 

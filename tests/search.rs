@@ -1,7 +1,6 @@
 //! What a user sees when searching the fixtures: which articles come back, in which order,
-//! how many, and how they are highlighted. Expectations come from `tests/FIXTURES.md`;
-//! where the engine disagrees with what a user should see, the test keeps the right
-//! expectation and is ignored with the reason.
+//! how many, and how they are highlighted. Expectations come from `tests/FIXTURES.md`. No
+//! test is ignored: an expectation the engine does not meet fails.
 
 mod common;
 

@@ -123,6 +123,25 @@ pub fn build_index(paths: &[PathBuf]) -> (TempDir, IndexDir, IndexReport) {
     (tmp, dir, report)
 }
 
+/// Indexes the good fixtures into `dir` and checks that they index cleanly: the fixture
+/// index every test file starts from.
+pub fn index_good_fixtures(dir: &IndexDir) {
+    let report = indexer::run(dir, &good_inputs(), &IndexOptions::default(), &Silent).expect("index the fixtures");
+    assert_eq!(
+        report.rejected, 0,
+        "the good fixtures must index cleanly: {:?}",
+        report.rejections
+    );
+}
+
+/// The fixture index ([`index_good_fixtures`]) in a fresh temporary directory.
+pub fn good_index() -> (TempDir, IndexDir) {
+    let tmp = tempfile::tempdir().expect("create a temporary directory");
+    let dir = IndexDir::new(tmp.path().join("index"));
+    index_good_fixtures(&dir);
+    (tmp, dir)
+}
+
 struct Shared {
     // Kept so the directory outlives every test of the binary.
     _tmp: TempDir,
@@ -130,12 +149,7 @@ struct Shared {
 }
 
 static SHARED: LazyLock<Shared> = LazyLock::new(|| {
-    let (tmp, dir, report) = build_index(&good_inputs());
-    assert_eq!(
-        report.rejected, 0,
-        "the good fixtures must index cleanly: {:?}",
-        report.rejections
-    );
+    let (tmp, dir) = good_index();
     let engine = Engine::open(&dir).expect("open the fixture index");
     Shared { _tmp: tmp, engine }
 });
