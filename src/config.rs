@@ -82,3 +82,36 @@ pub const MAX_RELATED: usize = 10;
 /// The smallest writer budget `xinwen index --memory-mib` accepts: what tantivy needs for
 /// one indexing thread (each thread gets at least this much whatever the budget).
 pub const MIN_WRITER_MIB: u64 = 16;
+
+// Limits that lived beside the code that enforces them, gathered here (issue 9).
+
+/// The largest post file or JSONL line read; anything larger is rejected, not truncated.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+
+/// The longest id kept as written.
+pub const MAX_ID_LEN: usize = 128;
+
+/// The largest request body accepted, in bytes (413 beyond).
+pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The longest query string accepted, in bytes (414 beyond).
+pub const MAX_QUERY_STRING: usize = 8 * 1024;
+
+/// The longest recency half-life accepted, in days (a century).
+pub const MAX_RECENCY_DAYS: f64 = 36_500.0;
+
+/// The most values reported per facet.
+pub const MAX_FACET_VALUES: usize = 30;
+
+/// The longest timeout accepted, in seconds (a day).
+pub const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+
+/// The most attributes a tag keeps; a `>` is inserted before the next one.
+pub const MAX_ATTRIBUTES: usize = 256;
+
+/// The most nodes the tree builder may hold (open elements, remembered formatting elements)
+/// before start tags stop being passed on to it.
+pub const MAX_OPEN_NODES: usize = 256;
+
+/// The most formatting elements (`<b>`, `<a>`, `<font>` …) the tree builder may hold.
+pub const MAX_FORMATTING: usize = 32;

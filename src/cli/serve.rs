@@ -39,8 +39,7 @@ pub struct ServeArgs {
     max_connections: u32,
 }
 
-/// The longest timeout accepted, in seconds (a day).
-const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+use crate::config::MAX_TIMEOUT_SECS;
 
 /// A timeout given in seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,8 +12,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 use crate::schema::names;
 pub use crate::search::Facets;
 
-/// The most values reported per facet.
-pub const MAX_FACET_VALUES: usize = 30;
+pub use crate::config::MAX_FACET_VALUES;
 
 /// The values of one column of one segment, by ordinal.
 type Names = Arc<Vec<String>>;

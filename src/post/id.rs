@@ -18,8 +18,7 @@ use std::path::Path;
 
 use xxhash_rust::xxh3::xxh3_64;
 
-/// The longest id kept as written.
-pub const MAX_ID_LEN: usize = 128;
+pub use crate::config::MAX_ID_LEN;
 
 /// Whether `id` is a plain id that is kept as written (and is safe in a URL path).
 pub fn is_plain(id: &str) -> bool {

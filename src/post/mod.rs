@@ -21,8 +21,7 @@ pub use article::{Article, title_key};
 pub use date::{ParsedDate, format_date, parse_date};
 pub use sources::{Batch, Input, InputKind, Origin, Reader};
 
-/// The largest post file or JSONL line read; anything larger is rejected, not truncated.
-pub const MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::config::MAX_INPUT_BYTES;
 
 /// Where an input came from: a file, and a line for JSONL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,7 @@ use crate::error::QueryError;
 use crate::post::date::{BEIJING, parse_bound};
 use crate::post::format_date;
 
-/// The longest recency half-life accepted, in days (a century).
-pub(crate) const MAX_RECENCY_DAYS: f64 = 36_500.0;
+pub(crate) use crate::config::MAX_RECENCY_DAYS;
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

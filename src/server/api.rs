@@ -15,8 +15,7 @@ use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
 use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
 
-/// The longest query string accepted, in bytes (414 beyond).
-pub const MAX_QUERY_STRING: usize = 8 * 1024;
+pub use crate::config::MAX_QUERY_STRING;
 
 /// Parameters of `GET /api/search`.
 #[derive(Debug, Clone, PartialEq)]

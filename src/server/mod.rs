@@ -33,8 +33,7 @@ pub use connections::ConnectionLimits;
 use error::{ApiError, recover};
 pub use state::Shared;
 
-/// The largest request body accepted, in bytes (413 beyond).
-pub const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::config::MAX_BODY_BYTES;
 
 /// The search page.
 const PAGE: &str = include_str!("page.html");

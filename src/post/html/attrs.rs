@@ -15,8 +15,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-/// The most attributes a tag keeps; a `>` is inserted before the next one.
-pub(crate) const MAX_ATTRIBUTES: usize = 256;
+pub(crate) use crate::config::MAX_ATTRIBUTES;
 
 /// The tokenizer's states inside a tag (HTML § 13.2.5.6–13.2.5.40), plus the byte after `<`.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -28,12 +28,9 @@ use html5ever::{Attribute, LocalName, QualName, local_name, ns};
 use super::rules::{self, Layout};
 use super::sink::{Handle, TextSink};
 
-/// The most nodes the tree builder may hold (open elements, remembered formatting elements)
-/// before start tags stop being passed on to it.
-pub(crate) const MAX_OPEN_NODES: usize = 256;
+pub(crate) use crate::config::MAX_OPEN_NODES;
 
-/// The most formatting elements (`<b>`, `<a>`, `<font>` …) the tree builder may hold.
-pub(crate) const MAX_FORMATTING: usize = 32;
+pub(crate) use crate::config::MAX_FORMATTING;
 
 /// The tokenizer's sink: passes tokens on to the tree builder, within the limits.
 pub(super) struct Gate {
