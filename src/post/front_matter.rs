@@ -81,15 +81,18 @@ fn describe(error: &serde_norway::Error) -> String {
 fn from_mapping(map: &serde_norway::Mapping) -> Result<FrontMatter, PostError> {
     let mut fm = FrontMatter::default();
     for (key, value) in map {
-        let Some(key) = key.as_str() else { continue };
-        match key {
-            "title" => fm.title = scalar(value, "title")?,
-            "date" => fm.date = scalar(value, "date")?,
-            "categories" | "category" => fm.categories.extend(list(value, "categories")?),
-            "tags" | "tag" => fm.tags.extend(list(value, "tags")?),
-            "id" => fm.id = scalar(value, "id")?,
-            "url" | "source_url" => fm.url = scalar(value, "url")?,
-            "source" => fm.source = scalar(value, "source")?,
+        // The keys and their aliases are listed once, in `field_of`, for both readers.
+        let Some(field) = key.as_str().and_then(field_of) else {
+            continue;
+        };
+        match field {
+            "title" => fm.title = scalar(value, field)?,
+            "date" => fm.date = scalar(value, field)?,
+            "categories" => fm.categories.extend(list(value, field)?),
+            "tags" => fm.tags.extend(list(value, field)?),
+            "id" => fm.id = scalar(value, field)?,
+            "url" => fm.url = scalar(value, field)?,
+            "source" => fm.source = scalar(value, field)?,
             _ => {}
         }
     }
@@ -186,6 +189,8 @@ fn lenient(yaml: &str) -> Option<FrontMatter> {
     Some(fm)
 }
 
+/// The field a front-matter key sets (`category` and `tag` are aliases of the list fields,
+/// `source_url` of `url`), `None` for keys xinwen does not read.
 fn field_of(key: &str) -> Option<&'static str> {
     Some(match key {
         "title" => "title",
