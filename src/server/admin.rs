@@ -192,7 +192,7 @@ fn job<'a>(index: &'a dyn IndexBackend, holder: &str) -> Result<Box<dyn WriteJob
 pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiError> {
     let records = records(&body)?;
     let index = writer(&shared)?;
-    let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+    super::api::off_async(move || -> Result<Value, ApiError> {
         let mut job = job(index.as_ref(), "POST /api/articles")?;
         let mut rejected = Vec::new();
         let mut not_listed = 0usize;
@@ -230,15 +230,14 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
             "total": report.total,
         }))
     })
-    .await;
-    done.map_err(|_| ApiError::internal())?
+    .await
 }
 
 /// DELETE /api/articles/{id}
 pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = super::api::decode_id(&raw_id)?;
     let index = writer(&shared)?;
-    let done = tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+    super::api::off_async(move || -> Result<Value, ApiError> {
         let mut job = job(index.as_ref(), "DELETE /api/articles")?;
         let found = job.delete(&id).map_err(locked_or_internal)?;
         job.finish(&Silent).map_err(locked_or_internal)?;
@@ -247,8 +246,7 @@ pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiErr
         }
         Ok(json!({ "id": id, "deleted": true }))
     })
-    .await;
-    done.map_err(|_| ApiError::internal())?
+    .await
 }
 
 #[cfg(test)]

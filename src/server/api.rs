@@ -26,19 +26,24 @@ pub struct SearchParams {
     pub page: usize,
 }
 
+/// Runs `f` on tokio's blocking pool; a task that panicked is logged and answered 500.
+pub(super) async fn off_async<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        tracing::error!(error = %e, "blocking task failed");
+        ApiError::internal()
+    })?
+}
+
 /// Runs `f` with the backend on the blocking pool, once it is this request's turn.
-pub(super) async fn blocking<T: Send + 'static>(
+async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
     f: impl FnOnce(&dyn SearchBackend) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let _turn = shared.turn().await;
     let backend = shared.backend();
-    tokio::task::spawn_blocking(move || f(backend.as_ref()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "search task failed");
-            ApiError::internal()
-        })?
+    off_async(move || f(backend.as_ref())).await
 }
 
 /// Splits a raw query string into decoded pairs, refusing oversized ones and values that
@@ -284,11 +289,6 @@ pub async fn health(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError>
     // Off the async threads (a remote backend asks over the network), yet without waiting
     // for a search turn: a health check answers even while searches queue.
     let backend = shared.backend();
-    let health = tokio::task::spawn_blocking(move || backend.health())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "health task failed");
-            ApiError::internal()
-        })??;
+    let health = off_async(move || Ok(backend.health()?)).await?;
     Ok(json!({ "status": "ok", "articles": health.articles, "generation": health.generation }))
 }
