@@ -8,20 +8,20 @@
 //! they started with. [`LocalIndex`] writes an index that may not exist yet (`xinwen
 //! index` creates it); the one-writer rule is the index's lock file.
 
-pub mod bm25;
+pub(crate) mod bm25;
 pub mod build;
-pub mod collapse;
+pub(crate) mod collapse;
 mod collect;
 pub mod engine;
-pub mod facets;
+pub(crate) mod facets;
 pub mod indexer;
-pub mod proximity;
-pub mod related;
+pub(crate) mod proximity;
+pub(crate) mod related;
 mod rerank;
 pub mod schema;
 mod stats;
 pub mod store;
-pub mod suggest;
+pub(crate) mod suggest;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};

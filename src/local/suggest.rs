@@ -10,7 +10,7 @@ use super::Engine;
 use crate::error::Result;
 use crate::fold;
 
-pub use crate::config::{MAX_RELATED, MAX_SUGGESTIONS};
+use crate::config::MAX_SUGGESTIONS;
 
 /// Dictionary terms scanned per field and segment at most, so a one-letter prefix stays fast.
 const MAX_SCANNED_TERMS: usize = 20_000;

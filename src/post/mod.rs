@@ -4,7 +4,7 @@
 
 mod article;
 pub mod date;
-pub mod front_matter;
+pub(crate) mod front_matter;
 pub mod html;
 pub mod id;
 pub mod jsonl;
@@ -55,9 +55,9 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{location}: {reason}")]
 pub struct Rejection {
-    /// Where.
+    /// The file, and the line of a JSONL file, the input was read from.
     pub location: Location,
-    /// Why.
+    /// What was wrong with it; its code is the reason it is counted under.
     pub reason: PostError,
 }
 

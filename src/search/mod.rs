@@ -15,7 +15,7 @@ pub use response::{Facets, Health, Hit, SearchResponse, Stats};
 
 // The paths these had before the local backend got its own folder, kept so code written
 // against them (branches in flight, tests) still builds.
+pub use crate::local::build;
 pub use crate::local::build::Mode;
 pub use crate::local::engine::Engine;
-pub use crate::local::{build, suggest};
 pub use highlight as snippet;

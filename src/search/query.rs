@@ -33,7 +33,7 @@ pub enum Scope {
 pub enum Item {
     /// Words or a phrase.
     Text {
-        /// Where.
+        /// The fields it is searched in (`title:` limits it to titles).
         scope: Scope,
         /// The text as typed.
         text: String,

@@ -37,7 +37,7 @@ pub struct Hit {
     pub snippet_parts: Highlighted,
 }
 
-/// The answer to a [`SearchRequest`].
+/// The answer to a [`SearchRequest`](super::SearchRequest).
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
     /// The query as given.

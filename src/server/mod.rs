@@ -9,13 +9,13 @@
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token.
 //!
 //! Every GET route answers HEAD as well. Connections (timeouts, the cap) are handled by
-//! [`connections`].
+//! `connections.rs` ([`ConnectionLimits`]).
 
-pub mod admin;
-pub mod api;
-pub mod connections;
-pub mod error;
-pub mod state;
+pub(crate) mod admin;
+pub(crate) mod api;
+pub(crate) mod connections;
+pub(crate) mod error;
+pub(crate) mod state;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
