@@ -52,7 +52,9 @@ pub trait SearchBackend: Send + Sync {
     /// Figures about the collection.
     fn stats(&self) -> Result<Stats>;
 
-    /// What a health check shows; an error when the backend cannot answer searches.
+    /// What a health check shows; an error when the backend cannot answer searches. It
+    /// answers from what the backend already knows, without I/O (a remote backend reports
+    /// its last known state): the server calls it on an async thread, a few µs a call.
     fn health(&self) -> Result<Health>;
 
     /// Looks for changes other processes made (the local index: a rebuild that switched
