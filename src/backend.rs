@@ -77,12 +77,64 @@ pub trait IndexBackend: Send + Sync {
     /// is upserted, every input refused is counted in the report by reason, and with
     /// `options.prune` or `options.rebuild` only articles positively accounted for are
     /// deleted (nothing is, after an input could not be read).
+    ///
+    /// The provided version ([`run_inputs`]) reads the inputs and feeds a [`WriteJob`];
+    /// it refuses `prune` and `rebuild`, which need a backend that can list what it holds.
+    /// The local index overrides it with its own (reading on a second thread, pruning).
     fn run(
         &self,
         paths: &[PathBuf],
         options: &IndexOptions,
         progress: &dyn Progress,
-    ) -> Result<IndexReport, IndexError>;
+    ) -> Result<IndexReport, IndexError> {
+        run_inputs(self, paths, options, progress)
+    }
+}
+
+/// The articles of `paths` (files and folders of posts and JSON Lines) written in one job
+/// of `index`: the backend-neutral `xinwen index` without `--prune` or `--rebuild`.
+pub fn run_inputs<B: IndexBackend + ?Sized>(
+    index: &B,
+    paths: &[PathBuf],
+    options: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<IndexReport, IndexError> {
+    if options.prune || options.rebuild {
+        return Err(IndexError::Refused(
+            "this index cannot prune or rebuild: it does not list the articles it holds".into(),
+        ));
+    }
+    let mut job = index.begin(options)?;
+    // Walked once the job is open, so a job that waited reads the inputs as they are now.
+    let found = crate::post::sources::find_inputs(paths);
+    progress.start(crate::post::sources::total_bytes(&found.inputs));
+    for rejection in found.rejected {
+        progress.rejected(&rejection);
+        job.reject(rejection);
+    }
+    let (mut articles, mut bytes) = (0u64, 0u64);
+    let budget = crate::indexer::read_ahead_bytes(options.memory);
+    for batch in crate::post::Reader::with_budget(found.inputs, budget) {
+        bytes += batch.bytes;
+        for (_, item) in batch.items {
+            match item {
+                Ok(article) => {
+                    articles += 1;
+                    job.upsert(&article)?;
+                }
+                Err(rejection) => {
+                    progress.rejected(&rejection);
+                    job.reject(rejection);
+                }
+            }
+        }
+        progress.advance(articles, bytes);
+    }
+    let mut report = job.finish(progress)?;
+    report.skipped_files = found.skipped;
+    report.skipped_folders = found.folders_again;
+    report.bytes = bytes;
+    Ok(report)
 }
 
 /// A write job in progress: nothing it does is visible until [`WriteJob::finish`], which

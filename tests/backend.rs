@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
-use xinwen::backend::{Article, Health, IndexError, ParsedRequest, Result, SearchBackend, SearchResponse, Stats};
+use xinwen::backend::{
+    Article, Health, IndexBackend, IndexError, IndexOptions, IndexReport, ParsedRequest, Progress, Rejection, Result,
+    SearchBackend, SearchResponse, Silent, Stats, Upserted, WriteJob,
+};
 use xinwen::search::parse;
 use xinwen::server::{self, ServerOptions, Shared};
 
@@ -179,5 +182,80 @@ async fn a_backend_that_takes_no_writes_refuses_ingestion() {
             503,
             json!({"error": {"code": "index_unavailable", "message": "this server's index takes no writes"}})
         )
+    );
+}
+
+/// A write side that keeps the ids it was given, in order, and counts rejections.
+#[derive(Default)]
+struct Recorder {
+    ids: Mutex<Vec<String>>,
+}
+
+struct RecordingJob<'a> {
+    recorder: &'a Recorder,
+    report: IndexReport,
+}
+
+impl IndexBackend for Recorder {
+    fn begin(&self, _options: &IndexOptions) -> Result<Box<dyn WriteJob + '_>, IndexError> {
+        Ok(Box::new(RecordingJob {
+            recorder: self,
+            report: IndexReport::default(),
+        }))
+    }
+}
+
+impl WriteJob for RecordingJob<'_> {
+    fn upsert(&mut self, article: &Article) -> Result<Upserted, IndexError> {
+        if let Ok(mut ids) = self.recorder.ids.lock() {
+            ids.push(article.id.clone());
+        }
+        self.report.new += 1;
+        Ok(Upserted::New)
+    }
+
+    fn delete(&mut self, _id: &str) -> Result<bool, IndexError> {
+        Ok(false)
+    }
+
+    fn reject(&mut self, _rejection: Rejection) {
+        self.report.rejected += 1;
+    }
+
+    fn finish(self: Box<Self>, _progress: &dyn Progress) -> Result<IndexReport, IndexError> {
+        Ok(self.report)
+    }
+}
+
+#[test]
+fn any_write_backend_can_index_files_and_folders() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let recorder = Recorder::default();
+    let paths = [
+        root.join("fixtures/jsonl"),
+        root.join("fixtures/bad/broken-lines.jsonl"),
+    ];
+    let report = recorder.run(&paths, &IndexOptions::default(), &Silent).expect("a job");
+    let ids = recorder.ids.lock().map(|ids| ids.clone()).unwrap_or_default();
+    assert_eq!(ids.first().map(String::as_str), Some("cls-20250613-pv"));
+    // What the local index's own runner makes of the same inputs.
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let local = xinwen::local::LocalIndex::new(xinwen::store::IndexDir::new(tmp.path().join("index")));
+    let expected = local
+        .run(&paths, &IndexOptions::default(), &Silent)
+        .expect("a local job");
+    assert_eq!((expected.new, expected.rejected), (19, 3));
+    assert_eq!((report.new, report.rejected, ids.len()), (19, 3, 19), "{report:?}");
+    assert_eq!(report.bytes, expected.bytes);
+    let prune = IndexOptions {
+        prune: true,
+        ..IndexOptions::default()
+    };
+    assert_eq!(
+        recorder
+            .run(&paths, &prune, &Silent)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err("this index cannot prune or rebuild: it does not list the articles it holds".into())
     );
 }
