@@ -55,7 +55,7 @@ pub struct Manifest {
 pub const FORMAT: u32 = 6;
 
 /// Identifies the analysis rules; bump when tokens change so old indexes ask for a rebuild.
-pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v1";
+pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v2";
 
 impl Manifest {
     /// The manifest for a new generation.
