@@ -22,6 +22,7 @@ pub mod config;
 pub mod error;
 pub mod fold;
 pub mod indexer;
+pub mod literal;
 pub mod post;
 pub mod schema;
 pub mod search;
