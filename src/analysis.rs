@@ -185,6 +185,9 @@ impl ChineseAnalyzer {
     /// since tantivy does not persist tokenizers.
     pub fn register(&self, index: &Index) {
         index.tokenizers().register(TOKENIZER, self.tokenizer());
+        index
+            .tokenizers()
+            .register(crate::literal::TOKENIZER, crate::literal::LiteralTokenizer::default());
     }
 }
 
@@ -276,7 +279,7 @@ fn join_compounds(folded: &fold::Folded<'_>, spans: &mut Vec<Span>) {
 /// Whether a character can make a token: a letter, digit or ideograph. The common
 /// ranges are decided without the Unicode tables, which cost more than jieba per token.
 #[inline]
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     match c as u32 {
         0..=0x7F => c.is_ascii_alphanumeric(),
         // CJK punctuation, symbols, and full-width punctuation.

@@ -4,8 +4,9 @@
 //! Every fold maps one character to one character, so a folded text has the same
 //! characters at the same character positions as the original: offsets found in the
 //! folded text point at the article's own characters. Full-width punctuation is left
-//! alone: it makes no tokens, and keeping it keeps most Chinese text byte-for-byte the
-//! same, so folding costs no copy and no offset map.
+//! alone (but for `％` and `．`, which numbers are written with: `6.2％` is `6.2%`): it
+//! makes no tokens, and keeping it keeps most Chinese text byte-for-byte the same, so
+//! folding costs no copy and no offset map.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -38,6 +39,11 @@ impl FoldTable {
         let mut script: Box<[u16]> = (0..=u16::MAX).collect();
         // Full-width digits and letters (０-９, Ａ-Ｚ, ａ-ｚ) fold to ASCII.
         for cp in (0xFF10u32..=0xFF19).chain(0xFF21..=0xFF3A).chain(0xFF41..=0xFF5A) {
+            script[cp as usize] = (cp - 0xFEE0) as u16;
+        }
+        // …and so do the full-width percent sign and full stop, which news writes inside
+        // numbers (6.2％, ３．５): `6.2％` must meet `6.2%` (issue 10).
+        for cp in [0xFF05u32, 0xFF0E] {
             script[cp as usize] = (cp - 0xFEE0) as u16;
         }
         // OpenCC's embedded t2s tables load in microseconds; failing to load them is a
@@ -260,6 +266,14 @@ mod tests {
     fn case_is_folded_and_punctuation_kept() {
         assert_eq!(fold_text("A股 ＮＯ.1，Ä").text, "a股 no.1，ä");
         assert_eq!(fold_char('Ａ'), 'A');
+    }
+
+    #[test]
+    fn issue_10_full_width_percent_and_point_fold_like_ascii() {
+        let folded = fold_text("增长６．２％，");
+        assert_eq!(folded.text, "增长6.2%，");
+        // "，" starts at byte 18 of the original and byte 10 of the folded text.
+        assert_eq!(folded.original_offset(10), 18);
     }
 
     #[test]

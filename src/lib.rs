@@ -51,6 +51,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fold;
+pub mod literal;
 pub mod local;
 pub mod post;
 pub mod search;

@@ -103,6 +103,8 @@ impl Engine {
             self.facet_names.retain(&live);
         }
         let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        let joined = builder.join_typed_apart(parsed.clone());
+        let parsed = &joined;
         builder.check_words(parsed)?;
         let by_date = request.sort == Sort::Date || parsed.is_match_all();
         let bonus = if by_date {

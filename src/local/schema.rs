@@ -44,6 +44,11 @@ pub struct Fields {
     pub rev: Field,
     /// The file the article came from (see [`Fields::stamp`]).
     pub origin: Field,
+    /// Title, tags and body as literal bigrams ([`crate::literal`]): what a string must
+    /// match, whatever the segmentation.
+    pub lit: Field,
+    /// The title alone as literal bigrams, for `title:"…"`.
+    pub title_lit: Field,
 }
 
 /// Field names, public for the code that reads fast fields by name.
@@ -101,6 +106,15 @@ pub fn build() -> Schema {
     b.add_u64_field(names::TITLE_KEY, INDEXED | FAST);
     b.add_u64_field(names::REV, FAST);
     b.add_u64_field(names::ORIGIN, FAST);
+    // Positions are needed (a literal is a chain of bigrams); term frequencies give the
+    // literal match its small score.
+    let literal = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(crate::literal::TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    b.add_text_field("lit", literal.clone());
+    b.add_text_field("title_lit", literal);
     b.build()
 }
 
@@ -124,6 +138,8 @@ impl Fields {
             title_key: f(names::TITLE_KEY)?,
             rev: f(names::REV)?,
             origin: f(names::ORIGIN)?,
+            lit: f("lit")?,
+            title_lit: f("title_lit")?,
         })
     }
 
@@ -136,6 +152,9 @@ impl Fields {
         }
         doc.add_text(self.title, &article.title);
         doc.add_text(self.body, &article.body);
+        // Separate values, so a literal never runs from the title into a tag or the body.
+        doc.add_text(self.lit, &article.title);
+        doc.add_text(self.title_lit, &article.title);
         let folded_title = fold::fold_value(&article.title);
         for tag in &article.tags {
             let key = fold::fold_value(tag);
@@ -143,10 +162,12 @@ impl Fields {
             // headline) adds nothing searchable: analysing it again only costs time.
             if !folded_title.contains(&key) {
                 doc.add_text(self.tags, tag);
+                doc.add_text(self.lit, tag);
             }
             doc.add_text(self.tag, tag);
             doc.add_text(self.tag_key, key);
         }
+        doc.add_text(self.lit, &article.body);
         for category in &article.categories {
             doc.add_text(self.category, category);
             doc.add_text(self.category_key, fold::fold_value(category));

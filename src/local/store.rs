@@ -52,10 +52,10 @@ pub struct Manifest {
 }
 
 /// The current layout version.
-pub const FORMAT: u32 = 6;
+pub const FORMAT: u32 = 7;
 
 /// Identifies the analysis rules; bump when tokens change so old indexes ask for a rebuild.
-pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v1";
+pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v2-lit-bigram";
 
 impl Manifest {
     /// The manifest for a new generation.

@@ -112,6 +112,8 @@ pub const POSTS: usize = 60;
 pub const JSONL_ARTICLES: usize = 11;
 /// Good records in `fixtures/jsonl/flashes.jsonl.gz`.
 pub const JSONL_FLASHES: usize = 5;
+/// Good records in `fixtures/literal/articles.jsonl` (issue 10's strings across words).
+pub const LITERAL_ARTICLES: usize = 16;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
 pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
 
