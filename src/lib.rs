@@ -48,6 +48,7 @@
 pub mod analysis;
 pub mod backend;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod fold;

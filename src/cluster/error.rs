@@ -1,0 +1,54 @@
+//! The cluster backend's errors: a spec the operator got wrong, a query the user got
+//! wrong, and the engine (unreachable, refusing, answering what we cannot read).
+
+use crate::error::{ErrorCode, QueryError};
+
+/// What went wrong talking to a Sphinx / Manticore cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// `--nodes`, `--node`, `--table` or a backend URL that cannot describe a cluster.
+    #[error("invalid cluster spec: {0}")]
+    InvalidSpec(String),
+    /// A query or parameter the user got wrong (the same errors as on a local index).
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// No node answered: every one refused, timed out or hung up. The server maps this to
+    /// 503 `backend_unavailable`.
+    #[error("backend unavailable: no node answered ({})", .failures.join("; "))]
+    Unavailable {
+        /// `node: reason` for each node tried.
+        failures: Vec<String>,
+    },
+    /// A node answered with an error (a statement it refused, a missing table).
+    #[error("{node}: the engine refused a statement: {message}")]
+    Engine {
+        /// The node, `host:port`.
+        node: String,
+        /// The engine's message.
+        message: String,
+    },
+    /// A node answered something we cannot read (a missing column, a bad number).
+    #[error("{node}: unexpected answer: {message}")]
+    Protocol {
+        /// The node, `host:port`.
+        node: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// An article id that is not in the cluster.
+    #[error("no article with id {0:?}")]
+    UnknownId(String),
+}
+
+impl ClusterError {
+    /// A stable machine-readable code, as the local backend's errors have.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClusterError::InvalidSpec(_) => "invalid_backend",
+            ClusterError::Query(e) => e.code().name(),
+            ClusterError::Unavailable { .. } => "backend_unavailable",
+            ClusterError::Engine { .. } | ClusterError::Protocol { .. } => "backend_error",
+            ClusterError::UnknownId(_) => "not_found",
+        }
+    }
+}

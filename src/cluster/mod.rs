@@ -1,0 +1,14 @@
+//! xinwen on a Sphinx 2.2.11 / Manticore cluster: the engine stores, shards and scores;
+//! xinwen keeps its analysis, query language, highlighting and API.
+//!
+//! - [`spec`]: the nodes and table names (`--nodes`, `--table`, `manticore://…` URLs);
+//! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping.
+//!
+//! The local tantivy index knows nothing of this module.
+
+mod error;
+pub mod spec;
+pub mod sphinxql;
+
+pub use error::ClusterError;
+pub use spec::ClusterSpec;
