@@ -2,10 +2,12 @@
 //! xinwen keeps its analysis, query language, highlighting and API.
 //!
 //! - [`spec`]: the nodes and table names (`--nodes`, `--table`, `manticore://…` URLs);
+//! - [`document`]: the schema on the engine and article → row (xinwen's own tokens);
 //! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping.
 //!
 //! The local tantivy index knows nothing of this module.
 
+pub mod document;
 mod error;
 pub mod spec;
 pub mod sphinxql;
