@@ -2,6 +2,7 @@
 //! [`Outcome`]; `main` maps it to the exit code (0 hits or success, 1 no hits, 2 error).
 
 mod article;
+mod backend;
 mod generations;
 mod index;
 mod search;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use clap::{CommandFactory, Parser, Subcommand};
 
 pub use article::{DeleteArgs, GetArgs, StatsArgs};
+pub use backend::BackendArgs;
 pub use generations::GenerationsArgs;
 pub use index::IndexArgs;
 pub use search::SearchArgs;
@@ -56,6 +58,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// List the index's generations, or make one the live one (`--use NAME`).
     Generations(GenerationsArgs),
+    /// Set up a Sphinx / Manticore cluster backend (`backend config`).
+    Backend(BackendArgs),
 }
 
 /// The index location option shared by every subcommand.
@@ -176,6 +180,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Delete(args) => article::delete(args),
         Command::Serve(args) => serve::run(args),
         Command::Generations(args) => generations::run(args),
+        Command::Backend(args) => backend::run(args),
     }
 }
 

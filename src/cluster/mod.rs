@@ -2,15 +2,19 @@
 //! xinwen keeps its analysis, query language, highlighting and API.
 //!
 //! - [`spec`]: the nodes and table names (`--nodes`, `--table`, `manticore://…` URLs);
+//! - [`config`]: what each node's `searchd` needs (`xinwen backend config`);
 //! - [`document`]: the schema on the engine and article → row (xinwen's own tokens);
 //! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping.
 //!
-//! The local tantivy index knows nothing of this module.
+//! The local tantivy index knows nothing of this module; the CLI reaches it through
+//! `xinwen backend`.
 
+pub mod config;
 pub mod document;
 mod error;
 pub mod spec;
 pub mod sphinxql;
 
+pub use config::EngineKind;
 pub use error::ClusterError;
 pub use spec::ClusterSpec;
