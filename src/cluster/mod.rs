@@ -4,7 +4,8 @@
 //! - [`spec`]: the nodes and table names (`--nodes`, `--table`, `manticore://…` URLs);
 //! - [`config`]: what each node's `searchd` needs (`xinwen backend config`);
 //! - [`document`]: the schema on the engine and article → row (xinwen's own tokens);
-//! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping.
+//! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping;
+//! - [`translate`]: parsed query → SphinxQL.
 //!
 //! The local tantivy index knows nothing of this module; the CLI reaches it through
 //! `xinwen backend`.
@@ -14,6 +15,7 @@ pub mod document;
 mod error;
 pub mod spec;
 pub mod sphinxql;
+pub mod translate;
 
 pub use config::EngineKind;
 pub use error::ClusterError;
