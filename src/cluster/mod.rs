@@ -5,18 +5,25 @@
 //! - [`config`]: what each node's `searchd` needs (`xinwen backend config`);
 //! - [`document`]: the schema on the engine and article → row (xinwen's own tokens);
 //! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping;
-//! - [`translate`]: parsed query → SphinxQL.
+//! - [`translate`]: parsed query → SphinxQL;
+//! - [`client`]: search, get, stats, health against the distributed tables;
+//! - [`write`]: upserts and deletes on the shards, batches and retries, rebuild switch.
 //!
 //! The local tantivy index knows nothing of this module; the CLI reaches it through
 //! `xinwen backend`.
 
+pub mod client;
 pub mod config;
 pub mod document;
 mod error;
+mod rows;
 pub mod spec;
 pub mod sphinxql;
 pub mod translate;
+pub mod write;
 
+pub use client::{ClientOptions, ClusterClient, ClusterResponse};
 pub use config::EngineKind;
 pub use error::ClusterError;
 pub use spec::ClusterSpec;
+pub use write::{WriteOptions, WriteReport, WriteSession};
