@@ -1,0 +1,1026 @@
+//! The Sphinx / Manticore cluster backend against real `searchd` processes: two nodes on
+//! free loopback ports, configured from `xinwen backend config`, the fixtures written
+//! through the cluster writer, and searches compared with the local index. Also the
+//! golden files of the generated configuration and of query translation.
+//!
+//! Needs `searchd` (Debian's `sphinxsearch`); without it the tests that start nodes skip
+//! with a message, and fail when `XINWEN_REQUIRE_SPHINX` is set (as `.ci/run` does).
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{engine, good_inputs, manifest_dir};
+use xinwen::analysis::ChineseAnalyzer;
+use xinwen::cluster::sphinxql::Timeouts;
+use xinwen::cluster::{ClientOptions, ClusterClient, ClusterError, ClusterSpec, WriteOptions, WriteSession};
+use xinwen::post::{self, Article};
+use xinwen::search::{Filters, SearchRequest, Sort};
+
+/// How long a started searchd may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a stopped searchd may take to exit before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+// ---------------------------------------------------------------- the harness
+
+/// The searchd binary, or `None` (with a message) when it is absent and not required.
+fn searchd() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("searchd"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_default();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("XINWEN_REQUIRE_SPHINX").is_none(),
+            "searchd is required here: apt-get install -y --no-install-recommends sphinxsearch"
+        );
+        eprintln!("skip: searchd absent (apt-get install sphinxsearch)");
+    }
+    found
+}
+
+/// A loopback port p with p + 6 (its agent port) free too.
+fn free_port() -> u16 {
+    for _ in 0..200 {
+        let Ok(listener) = TcpListener::bind("127.0.0.1:0") else {
+            continue;
+        };
+        let Ok(port) = listener.local_addr().map(|a| a.port()) else {
+            continue;
+        };
+        if port < 60_000 && TcpListener::bind(("127.0.0.1", port + 6)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port pair found");
+}
+
+/// One running searchd, stopped (by pid) when dropped, on failure too.
+struct Searchd {
+    child: Option<Child>,
+    config: PathBuf,
+    port: u16,
+}
+
+impl Searchd {
+    fn start(config: &Path, port: u16) -> Searchd {
+        let searchd = searchd().expect("searchd was checked by the caller");
+        let child = Command::new(searchd)
+            .arg("--config")
+            .arg(config)
+            .arg("--nodetach")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start searchd");
+        let mut node = Searchd {
+            child: Some(child),
+            config: config.to_path_buf(),
+            port,
+        };
+        node.wait_ready();
+        node
+    }
+
+    fn wait_ready(&mut self) {
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                panic!("searchd --config {} exited: {status}", self.config.display());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("searchd on port {} not ready after {START_TIMEOUT:?}", self.port);
+    }
+
+    /// Stops it: SIGTERM to its pid, then SIGKILL if it lingers.
+    fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let started = Instant::now();
+        while started.elapsed() < STOP_TIMEOUT {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Starts it again on the same configuration and data.
+    fn restart(&mut self) {
+        self.stop();
+        let again = Searchd::start(&self.config, self.port);
+        *self = again;
+    }
+}
+
+impl Drop for Searchd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `xinwen backend config` through the real binary.
+fn backend_config(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .arg("backend")
+        .arg("config")
+        .args(args)
+        .output()
+        .expect("run xinwen");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// A running cluster of `n` nodes in a temporary directory.
+struct Cluster {
+    nodes: Vec<Searchd>,
+    spec: ClusterSpec,
+    _tmp: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn start(n: usize) -> Cluster {
+        let tmp = tempfile::tempdir().expect("temporary directory");
+        let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+        let nodes_arg: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
+        let nodes_arg = nodes_arg.join(",");
+        let mut nodes = Vec::new();
+        for (i, &port) in ports.iter().enumerate() {
+            let data = tmp.path().join(format!("node{i}"));
+            std::fs::create_dir_all(&data).expect("data dir");
+            std::fs::write(data.join("stopwords.txt"), "_\n").expect("stopwords");
+            let data_arg = data.to_string_lossy().into_owned();
+            let (config, stderr, code) = backend_config(&[
+                "--engine",
+                "sphinx2",
+                "--nodes",
+                &nodes_arg,
+                "--node",
+                &i.to_string(),
+                "--data",
+                &data_arg,
+            ]);
+            assert_eq!(code, 0, "backend config failed: {stderr}");
+            let path = data.join("searchd.conf");
+            std::fs::write(&path, config).expect("write config");
+            nodes.push(Searchd::start(&path, port));
+        }
+        let spec = ClusterSpec::new(&nodes_arg, "xinwen").expect("valid spec");
+        Cluster { nodes, spec, _tmp: tmp }
+    }
+
+    fn client(&self) -> ClusterClient {
+        let options = ClientOptions {
+            timeouts: Timeouts {
+                connect: Duration::from_millis(500),
+                query: Duration::from_secs(5),
+            },
+            pooled: true,
+        };
+        ClusterClient::new(self.spec.clone(), ChineseAnalyzer::default(), options)
+    }
+}
+
+/// Every good fixture article, in input order.
+fn fixture_articles() -> Vec<Article> {
+    let found = post::sources::find_inputs(&good_inputs());
+    post::Reader::new(found.inputs)
+        .flat_map(|batch| batch.items)
+        .filter_map(|(_origin, item)| item.ok())
+        .collect()
+}
+
+fn write_all(client: &ClusterClient, articles: &[Article], options: WriteOptions) -> xinwen::cluster::WriteReport {
+    let mut session = WriteSession::begin(client, options).expect("begin writing");
+    for article in articles {
+        session.upsert(article).expect("queue an article");
+    }
+    session.finish().expect("finish writing")
+}
+
+/// The fixtures on a two-node cluster, shared by the read-only tests running at the same
+/// time. A static would never be dropped (its searchd processes would outlive the tests),
+/// so the tests hold it by `Arc` and a `Weak` finds it: the last test to finish stops it,
+/// and a later test starts another.
+struct Shared {
+    // Dropped after the client, before the temporary directory.
+    client: ClusterClient,
+    _cluster: Cluster,
+}
+
+static SHARED: std::sync::Mutex<std::sync::Weak<Shared>> = std::sync::Mutex::new(std::sync::Weak::new());
+
+/// The shared cluster, or `None` (skip) without searchd.
+fn shared() -> Option<std::sync::Arc<Shared>> {
+    searchd()?;
+    let mut slot = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(shared) = slot.upgrade() {
+        return Some(shared);
+    }
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+    let report = write_all(&client, &fixture_articles(), WriteOptions::default());
+    assert!(report.failed.is_empty(), "{report:?}");
+    let shared = std::sync::Arc::new(Shared {
+        client,
+        _cluster: cluster,
+    });
+    *slot = std::sync::Arc::downgrade(&shared);
+    Some(shared)
+}
+
+fn cluster_ids(client: &ClusterClient, request: &SearchRequest) -> Vec<String> {
+    let found = client
+        .search(request)
+        .unwrap_or_else(|e| panic!("cluster search {:?}: {e}", request.query));
+    assert!(!found.partial, "{:?}: {:?}", request.query, found.warnings);
+    found.response.hits.into_iter().map(|h| h.id).collect()
+}
+
+fn local_ids(request: &SearchRequest) -> Vec<String> {
+    engine()
+        .search(request)
+        .unwrap_or_else(|e| panic!("local search {:?}: {e}", request.query))
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+fn all(query: &str) -> SearchRequest {
+    SearchRequest {
+        limit: 100,
+        ..SearchRequest::new(query)
+    }
+}
+
+fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
+}
+
+// ---------------------------------------------------------------- searches: as the local index
+
+/// Queries of tests/search.rs whose hits the cluster must find exactly as the local index
+/// does (the same set; order compared separately where scores are not tied).
+const SAME_HITS: [&str; 24] = [
+    "蓝岸资本",
+    "鹿港湾外贸",
+    "陶瑾",
+    "星桥量子",
+    "鹿鸣湖",
+    "上海 股市",
+    "上海 股市 期货",
+    "上海 股市 -期货",
+    "臺灣 -台湾",
+    "人工智能",
+    "奥运",
+    "专项债",
+    "新能源汽车",
+    "\"人工智能\"",
+    "“人工智能”",
+    "人工 智能",
+    "\"上海证券报\"",
+    "茅台 OR 五粮液",
+    "title:人工智能",
+    "tag:新能源汽车",
+    "category:caijing 公司",
+    "美团",
+    "顺丰",
+    "\"国务院常务会议部署稳外贸稳外资举措\"",
+];
+
+#[test]
+fn fixture_queries_find_the_same_articles_as_the_local_index() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    let mut differ = Vec::new();
+    for query in SAME_HITS {
+        let request = all(query);
+        let (local, cluster) = (sorted(local_ids(&request)), sorted(cluster_ids(client, &request)));
+        if local != cluster {
+            differ.push(format!("{query}: local {local:?}, cluster {cluster:?}"));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn totals_are_exact_and_equal_to_the_local_ones() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    for query in ["公司", "上海", "中国 -上海", "-上海"] {
+        let request = SearchRequest {
+            limit: 2,
+            ..SearchRequest::new(query)
+        };
+        let local = engine().search(&request).expect("local search").total;
+        let cluster = client.search(&request).expect("cluster search").response.total;
+        assert_eq!(cluster, local, "{query}");
+    }
+}
+
+// ---------------------------------------------------------------- golden files
+
+/// Compares `actual` with the golden file `tests/cluster/NAME`; `XINWEN_BLESS=1` rewrites it.
+fn golden(name: &str, actual: &str) {
+    let path = manifest_dir().join("tests/cluster").join(name);
+    if std::env::var_os("XINWEN_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .unwrap_or(expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the output at line {} (XINWEN_BLESS=1 rewrites it):\nexpected: {:?}\nactual:   {:?}",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line)
+        );
+    }
+}
+
+#[test]
+fn backend_config_prints_a_complete_sphinx2_configuration() {
+    let (out, err, code) = backend_config(&[
+        "--engine",
+        "sphinx2",
+        "--nodes",
+        "10.0.0.1:9306,10.0.0.2:9306,10.0.0.3:9306",
+        "--node",
+        "1",
+        "--data",
+        "/var/lib/xinwen/",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    golden("sphinx2-node1.conf", &out);
+}
+
+#[test]
+fn backend_config_prints_manticore_statements() {
+    let (out, err, code) = backend_config(&[
+        "--engine",
+        "manticore",
+        "--nodes",
+        "10.0.0.1:9306,10.0.0.2:9306",
+        "--node",
+        "0",
+        "--data",
+        "/var/lib/manticore",
+        "--table",
+        "news",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    golden("manticore-node0.sql", &out);
+}
+
+#[test]
+fn backend_config_refuses_a_bad_spec_with_one_line_and_exit_2() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--nodes", "a:9306,b:9306", "--node", "2"],
+            "xinwen: invalid cluster spec: --node 2: the cluster has nodes 0 to 1\n",
+        ),
+        (
+            &["--nodes", "a", "--node", "0"],
+            "xinwen: invalid cluster spec: node \"a\": no port; expected HOST:PORT\n",
+        ),
+        (
+            &["--nodes", "a:9306,a:9312", "--node", "0"],
+            "xinwen: invalid cluster spec: nodes a:9306 and a:9312 collide: a node's agent listens on its port + 6\n",
+        ),
+        (
+            &["--nodes", "a:9306", "--node", "0", "--table", "News"],
+            "xinwen: invalid cluster spec: table \"News\": use 1 to 48 lower-case letters, digits and _, starting with a letter\n",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = vec!["--engine", "sphinx2", "--data", "/d"];
+        all.extend_from_slice(args);
+        let (out, err, code) = backend_config(&all);
+        assert_eq!((code, out.as_str(), err.as_str()), (2, "", message), "{args:?}");
+    }
+}
+
+/// The requests of the translation golden file: every construct of the query language
+/// (README "Query language"), every special character, and each request option.
+fn translation_cases() -> Vec<(String, SearchRequest)> {
+    let queries = [
+        "上海 股市",
+        "上海股市",
+        "新能源汽车",
+        "\"人工智能\"",
+        "“上海 股市”",
+        "「中国，经济」",
+        "股市 -期货",
+        "股市 -\"期货 夜盘\" -tag:期货",
+        "茅台 OR 五粮液",
+        "上海 股市 OR 期货",
+        "茅台 || 五粮液 | 公告",
+        "title:人工智能",
+        "title:\"人工 智能\"",
+        "tag:A股",
+        "category:caijing 公司",
+        "标签：Ａ股 分类:keji",
+        "-上海",
+        "宏瑞通",
+        "专项债",
+        "美团",
+        "3.5%",
+        "00700.HK",
+        "C++ AT&T 1/2 x=y ^_^ $5",
+        "iPhone 15",
+        "臺灣",
+        "的",
+        "什么 是 5G",
+        "，。！",
+        r#"\ ( ) | - ! @ ~ " & / ^ $ = 中国"#,
+        r#"a'b"c\d 'OR' ((上海)) -"#,
+        "title:( tag: :",
+        "<script>alert(1)</script>",
+    ];
+    let mut cases: Vec<(String, SearchRequest)> = queries
+        .iter()
+        .map(|q| (q.to_string(), SearchRequest::new(*q)))
+        .collect();
+    let day = |raw: &str, upper: bool| xinwen::search::parse_date_filter("d", raw, upper).expect("a date");
+    let with = |label: &str, request: SearchRequest| (label.to_string(), request);
+    cases.push(with(
+        "filters: --tag A股 --tag 白酒 --category caijing --from 2024-01-01 --to 2024-06-30",
+        SearchRequest {
+            filters: Filters {
+                tags: vec!["A股".into(), "白酒".into()],
+                categories: vec!["caijing".into()],
+                from: Some(day("2024-01-01", false)),
+                to: Some(day("2024-06-30", true)),
+            },
+            ..SearchRequest::new("公司")
+        },
+    ));
+    cases.push(with(
+        "--from only, no words",
+        SearchRequest {
+            filters: Filters {
+                from: Some(day("2024-01-01", false)),
+                ..Filters::default()
+            },
+            ..SearchRequest::new("")
+        },
+    ));
+    cases.push(with(
+        "--sort date --offset 20 --limit 10",
+        SearchRequest {
+            sort: Sort::Date,
+            offset: 20,
+            limit: 10,
+            ..SearchRequest::new("公司")
+        },
+    ));
+    cases.push(with(
+        "page 100 of 100 (max_matches reaches it)",
+        SearchRequest {
+            offset: 9_900,
+            limit: 100,
+            ..SearchRequest::new("公司")
+        },
+    ));
+    cases.push(with(
+        "facets",
+        SearchRequest {
+            facets: true,
+            ..SearchRequest::new("公司")
+        },
+    ));
+    cases.push(with(
+        "--recency 30 at 2024-06-01",
+        SearchRequest {
+            recency_days: Some(30.0),
+            now: Some(day("2024-06-01", false)),
+            ..SearchRequest::new("公司")
+        },
+    ));
+    cases.push(with(
+        "--collapse",
+        SearchRequest {
+            collapse: true,
+            ..SearchRequest::new("国务院常务会议")
+        },
+    ));
+    cases
+}
+
+#[test]
+fn every_query_construct_translates_to_the_golden_sphinxql() {
+    let translator = xinwen::cluster::translate::Translator::new(ChineseAnalyzer::default());
+    let mut out = String::new();
+    for (label, request) in translation_cases() {
+        out.push_str(&format!("## {label}\n"));
+        let parsed = xinwen::search::query::parse(&request.query).expect("parses");
+        match translator.search(&request, &parsed, "xinwen_a", xinwen::search::Mode::AllWords) {
+            Ok(Some(sql)) => {
+                out.push_str(&sql.hits);
+                out.push('\n');
+                for facet in sql.facets.iter().flatten() {
+                    out.push_str(facet);
+                    out.push('\n');
+                }
+            }
+            Ok(None) => out.push_str("(nothing can match: no statement)\n"),
+            Err(e) => out.push_str(&format!("(refused: {e})\n")),
+        }
+        out.push('\n');
+    }
+    golden("translate.txt", &out);
+}
+
+// ---------------------------------------------------------------- more of what a user sees
+
+#[test]
+fn ordered_queries_rank_as_the_local_index() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    // The best hit where the local scores are far apart (a title match among body
+    // matches); further down, engine scores differ from BM25 (see CLUSTER.md).
+    for query in ["人工智能", "上海 股市", "新能源汽车", "奥运", "专项债", "蓝岸资本"] {
+        let request = all(query);
+        let (local, cluster) = (local_ids(&request), cluster_ids(client, &request));
+        assert_eq!(
+            cluster.first(),
+            local.first(),
+            "{query}: cluster {cluster:?}, local {local:?}"
+        );
+    }
+    // Title matches above body matches, as locally.
+    let found = cluster_ids(client, &all("人工智能"));
+    assert_eq!(found[..2], common::AI_IDS[..2]);
+}
+
+#[test]
+fn date_order_filters_and_paging_match_the_local_index() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    let day = |raw: &str, upper: bool| xinwen::search::parse_date_filter("d", raw, upper).expect("a date");
+    let requests = [
+        SearchRequest {
+            sort: Sort::Date,
+            filters: Filters {
+                categories: vec!["caijing".into()],
+                ..Filters::default()
+            },
+            ..SearchRequest::new("公司")
+        },
+        SearchRequest {
+            sort: Sort::Date,
+            offset: 10,
+            filters: Filters {
+                categories: vec!["caijing".into()],
+                ..Filters::default()
+            },
+            ..SearchRequest::new("公司")
+        },
+        SearchRequest {
+            sort: Sort::Date,
+            limit: 100,
+            filters: Filters {
+                from: Some(day("2024-01-01", false)),
+                to: Some(day("2024-06-30", true)),
+                ..Filters::default()
+            },
+            ..SearchRequest::new("")
+        },
+        SearchRequest {
+            limit: 100,
+            filters: Filters {
+                tags: vec!["ａ股".into(), "白酒".into()],
+                ..Filters::default()
+            },
+            ..SearchRequest::new("")
+        },
+    ];
+    assert_eq!(
+        cluster_ids(client, &requests[0]),
+        common::COMPANY_CAIJING_PAGE_1,
+        "newest first"
+    );
+    assert_eq!(cluster_ids(client, &requests[1]), common::COMPANY_CAIJING_PAGE_2);
+    assert_eq!(cluster_ids(client, &requests[2]), local_ids(&requests[2]));
+    assert_eq!(
+        sorted(cluster_ids(client, &requests[3])),
+        sorted(local_ids(&requests[3]))
+    );
+}
+
+#[test]
+fn facets_count_what_the_local_index_counts() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    for query in ["公司", "上海", "-上海"] {
+        let request = SearchRequest {
+            facets: true,
+            ..SearchRequest::new(query)
+        };
+        let local = engine().search(&request).expect("local").facets.expect("facets");
+        let cluster = client
+            .search(&request)
+            .expect("cluster")
+            .response
+            .facets
+            .expect("facets");
+        // The local index keeps 60 candidates a segment, chosen among equal counts in no
+        // set order, so which of many values counted once make the 30 shown is its own;
+        // the cluster orders every group by count, then name. Values above the lowest
+        // count shown must agree.
+        let above_ties = |pairs: &[(String, u64)]| {
+            let lowest = pairs.iter().map(|p| p.1).min().unwrap_or(0);
+            pairs.iter().filter(|p| p.1 > lowest).cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(above_ties(&cluster.tags), above_ties(&local.tags), "{query}");
+        assert_eq!(cluster.tags.len(), local.tags.len(), "{query}");
+        assert_eq!(cluster.categories, local.categories, "{query}");
+    }
+}
+
+#[test]
+fn highlights_and_snippets_are_the_local_ones() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    for query in ["人工智能", "臺灣", "上海 股市", "title:人工智能"] {
+        let request = all(query);
+        let local = engine().search(&request).expect("local");
+        let cluster = client.search(&request).expect("cluster").response;
+        for hit in &cluster.hits {
+            let same = local.hits.iter().find(|h| h.id == hit.id).expect("the same hits");
+            assert_eq!(
+                (&hit.title_html, &hit.snippet_html),
+                (&same.title_html, &same.snippet_html),
+                "{query}: {}",
+                hit.id
+            );
+        }
+    }
+}
+
+#[test]
+fn collapse_counts_copies_as_the_local_index() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    let request = SearchRequest {
+        collapse: true,
+        limit: 100,
+        ..SearchRequest::new("\"国务院常务会议部署稳外贸稳外资举措\"")
+    };
+    let found = client.search(&request).expect("cluster").response;
+    let local = engine().search(&request).expect("local");
+    assert_eq!((found.total, found.hits.len()), (local.total, 1));
+    assert_eq!(found.hits[0].copies, Some(3));
+}
+
+#[test]
+fn get_returns_the_stored_article_and_unknown_ids_say_so() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    let stored = client.get("sh-close").expect("get");
+    assert_eq!(stored, engine().get("sh-close").expect("local get"));
+    let err = client.get("no-such-id").expect_err("unknown");
+    assert_eq!(err.to_string(), "no article with id \"no-such-id\"");
+    assert_eq!(err.code(), "not_found");
+}
+
+#[test]
+fn stats_count_every_shard() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    let stats = client.stats().expect("stats");
+    let local = engine().stats().expect("local stats");
+    assert_eq!(
+        (
+            stats.articles,
+            &stats.oldest,
+            &stats.newest,
+            stats.generation.as_str(),
+            stats.partial
+        ),
+        (local.articles, &local.oldest, &local.newest, "a", false)
+    );
+}
+
+#[test]
+fn query_errors_are_the_local_ones() {
+    let Some(shared) = shared() else { return };
+    let client = &shared.client;
+    for query in ["", "，。", &"中国".repeat(65)] {
+        let local = engine()
+            .search(&SearchRequest::new(query))
+            .expect_err("refused")
+            .to_string();
+        let cluster = client
+            .search(&SearchRequest::new(query))
+            .expect_err("refused")
+            .to_string();
+        assert_eq!(cluster, local, "{query}");
+    }
+    for query in common::HOSTILE_QUERIES {
+        let local = engine()
+            .search(&SearchRequest::new(query))
+            .map(|r| r.total)
+            .map_err(|e| e.to_string());
+        let cluster = client
+            .search(&SearchRequest::new(query))
+            .map(|r| r.response.total)
+            .map_err(|e| e.to_string());
+        assert_eq!(cluster, local, "{query:?}");
+    }
+}
+
+// ---------------------------------------------------------------- faults
+
+/// The ids of the fixtures that shard `shard` of `shards` holds.
+fn shard_ids(articles: &[Article], shard: usize, shards: usize) -> Vec<String> {
+    let mut ids: Vec<String> = articles
+        .iter()
+        .filter(|a| xinwen::cluster::document::shard_of(&a.id, shards) == shard)
+        .map(|a| a.id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn a_stopped_node_gives_a_partial_answer_naming_it_and_no_node_gives_unavailable() {
+    if searchd().is_none() {
+        return;
+    }
+    let mut cluster = Cluster::start(2);
+    let client = cluster.client();
+    let articles = fixture_articles();
+    write_all(&client, &articles, WriteOptions::default());
+    let request = SearchRequest {
+        limit: 100,
+        ..SearchRequest::new("-上海")
+    };
+    let whole = client.search(&request).expect("both nodes answer");
+    assert_eq!(
+        (whole.partial, whole.response.total),
+        (false, common::GOOD_ARTICLES - 5)
+    );
+    cluster.nodes[1].stop();
+    let (first, second) = (&cluster.spec.nodes[0], &cluster.spec.nodes[1]);
+    // Twice: the client asks the nodes in turn, and moves on from the stopped one.
+    for _ in 0..2 {
+        let found = client.search(&request).expect("one node answers");
+        assert!(found.partial);
+        assert_eq!(
+            found.warnings,
+            [format!(
+                "{first}: index xinwen_a: node {second}: connect() failed: errno=111, Operation now in progress"
+            )]
+        );
+        assert_eq!(client.nodes_in(&found.warnings), std::slice::from_ref(second));
+        let mut ids: Vec<String> = found.response.hits.iter().map(|h| h.id.clone()).collect();
+        ids.sort();
+        let mut expected = shard_ids(&articles, 0, 2);
+        let with_shanghai = local_ids(&all("上海"));
+        expected.retain(|id| !with_shanghai.contains(id));
+        assert_eq!(ids, expected);
+        assert_eq!(found.response.total, expected.len());
+    }
+    cluster.nodes[0].stop();
+    let err = client.search(&request).expect_err("no node answers");
+    assert!(matches!(err, ClusterError::Unavailable { .. }), "{err:?}");
+    assert_eq!(err.code(), "backend_unavailable");
+    // The client starts with the node after the one it asked last, then tries the other.
+    let message = err.to_string();
+    let either = [
+        format!("backend unavailable: no node answered ({first}: connection refused; {second}: connection refused)"),
+        format!("backend unavailable: no node answered ({second}: connection refused; {first}: connection refused)"),
+    ];
+    assert!(either.contains(&message), "{message}");
+    cluster.nodes[1].restart();
+    let found = client.search(&request).expect("node 1 is back");
+    assert_eq!(client.nodes_in(&found.warnings), std::slice::from_ref(first));
+}
+
+#[test]
+fn a_hung_node_gives_a_partial_answer_within_the_timeouts() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start(2);
+    let client = ClusterClient::new(
+        cluster.spec.clone(),
+        ChineseAnalyzer::default(),
+        ClientOptions {
+            timeouts: Timeouts {
+                connect: Duration::from_millis(300),
+                query: Duration::from_millis(3000),
+            },
+            pooled: true,
+        },
+    );
+    write_all(&client, &fixture_articles(), WriteOptions::default());
+    let pid = cluster.nodes[1].child.as_ref().expect("running").id().to_string();
+    let signal = |name: &str| {
+        Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(&pid)
+            .status()
+            .expect("kill");
+    };
+    signal("STOP");
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        answers.push(
+            client
+                .search(&all("公司"))
+                .map(|r| (r.partial, client.nodes_in(&r.warnings))),
+        );
+    }
+    signal("CONT");
+    for answer in answers {
+        let (partial, missing) = answer.expect("node 0 answers");
+        assert!(partial);
+        assert_eq!(missing, [cluster.spec.nodes[1].clone()]);
+    }
+}
+
+// ---------------------------------------------------------------- writes
+
+#[test]
+fn writes_skip_unchanged_articles_replace_changed_ones_and_delete() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+    let mut articles = fixture_articles();
+    let first = write_all(&client, &articles, WriteOptions::default());
+    assert_eq!(
+        (first.new, first.updated, first.unchanged, first.failed.len()),
+        (common::GOOD_ARTICLES, 0, 0, 0)
+    );
+    let again = write_all(&client, &articles, WriteOptions::default());
+    assert_eq!(
+        (again.new, again.updated, again.unchanged),
+        (0, 0, common::GOOD_ARTICLES)
+    );
+    let edited = articles.iter_mut().find(|a| a.id == "sh-close").expect("a fixture");
+    edited.title = "改过的标题 云梯湾".into();
+    let third = write_all(&client, &articles, WriteOptions::default());
+    assert_eq!(
+        (third.new, third.updated, third.unchanged),
+        (0, 1, common::GOOD_ARTICLES - 1)
+    );
+    assert_eq!(cluster_ids(&client, &all("云梯湾")), ["sh-close"]);
+
+    let mut session = WriteSession::begin(&client, WriteOptions::default()).expect("begin");
+    assert!(session.delete("sh-close").expect("delete"));
+    assert!(!session.delete("sh-close").expect("delete again"));
+    assert_eq!(session.finish().expect("finish").deleted, 1);
+    assert!(matches!(client.get("sh-close"), Err(ClusterError::UnknownId(_))));
+    assert!(cluster_ids(&client, &all("云梯湾")).is_empty());
+}
+
+#[test]
+fn stored_text_comes_back_byte_for_byte() {
+    if searchd().is_none() {
+        return;
+    }
+    // Its own cluster: the shared one must hold exactly the fixtures.
+    let cluster = Cluster::start(2);
+    let client = &cluster.client();
+    let printable: String = (1u8..0x80).map(char::from).collect();
+    let article = Article {
+        id: "zz-escape".into(),
+        url: Some("http://example.com/a'b\\c?d=\"e\"".into()),
+        title: "引号 ' \" \\ 反斜杠 \\' 结尾\\".into(),
+        body: format!("{printable}\n第二段 😀 \u{1b}[31m 红 \u{85} \u{feff} '); DROP TABLE x; --"),
+        date: None,
+        tags: vec!["a'b".into(), "c\\d".into(), "\"e\"".into()],
+        categories: vec!["x\ny".into()],
+        source: Some("来源 '".into()),
+    };
+    let report = write_all(client, std::slice::from_ref(&article), WriteOptions::default());
+    assert!(report.failed.is_empty(), "{report:?}");
+    let stored = client.get("zz-escape").expect("get");
+    assert_eq!(
+        (
+            &stored.title,
+            &stored.body,
+            &stored.url,
+            &stored.tags,
+            &stored.categories,
+            &stored.source
+        ),
+        (
+            &article.title,
+            &article.body,
+            &article.url,
+            &article.tags,
+            &article.categories,
+            &article.source
+        )
+    );
+    let mut session = WriteSession::begin(client, WriteOptions::default()).expect("begin");
+    assert!(session.delete("zz-escape").expect("delete"));
+    session.finish().expect("finish");
+}
+
+#[test]
+fn a_batch_for_a_stopped_node_is_reported_with_its_ids_and_goes_in_when_retried() {
+    if searchd().is_none() {
+        return;
+    }
+    let mut cluster = Cluster::start(2);
+    let client = cluster.client();
+    let articles = fixture_articles();
+    cluster.nodes[1].stop();
+    let options = WriteOptions {
+        retry_pause: Duration::from_millis(10),
+        ..WriteOptions::default()
+    };
+    let report = write_all(&client, &articles, options);
+    let lost = shard_ids(&articles, 1, 2);
+    assert_eq!(report.new, common::GOOD_ARTICLES - lost.len());
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    let failed = &report.failed[0];
+    let mut ids = failed.ids.clone();
+    ids.sort();
+    assert_eq!(
+        (failed.node.as_str(), failed.table.as_str(), failed.attempts, ids),
+        (
+            cluster.spec.nodes[1].to_string().as_str(),
+            "xinwen_a_1",
+            3,
+            lost.clone()
+        )
+    );
+    cluster.nodes[1].restart();
+    let retried = write_all(&client, &articles, options);
+    assert_eq!(
+        (retried.new, retried.unchanged, retried.failed.len()),
+        (lost.len(), common::GOOD_ARTICLES - lost.len(), 0)
+    );
+    let total = client.search(&all("-上海")).expect("search").response.total;
+    assert_eq!(total, common::GOOD_ARTICLES - 5);
+}
+
+#[test]
+fn a_rebuild_writes_the_other_table_set_and_switches_readers_at_the_end() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start(2);
+    let client = cluster.client();
+    let articles = fixture_articles();
+    write_all(&client, &articles, WriteOptions::default());
+    let few: Vec<Article> = articles.iter().filter(|a| a.id.starts_with("ai-")).cloned().collect();
+    let mut session = WriteSession::begin(
+        &client,
+        WriteOptions {
+            rebuild: true,
+            ..WriteOptions::default()
+        },
+    )
+    .expect("begin a rebuild");
+    for article in &few {
+        session.upsert(article).expect("queue");
+    }
+    // Until the switch, readers see the old set whole.
+    assert_eq!(client.stats().expect("stats").articles as usize, common::GOOD_ARTICLES);
+    let report = session.finish().expect("finish");
+    assert_eq!(
+        (report.generation.as_str(), report.switched, report.new),
+        ("b", true, few.len())
+    );
+    let stats = client.stats().expect("stats");
+    assert_eq!((stats.generation.as_str(), stats.articles as usize), ("b", few.len()));
+    let mut found = cluster_ids(&client, &all("人工智能"));
+    found.sort();
+    assert_eq!(found, ["ai-chip-demand", "ai-course-schools", "ai-model-release"]);
+}
