@@ -159,6 +159,11 @@ struct Cluster {
 
 impl Cluster {
     fn start(n: usize) -> Cluster {
+        Cluster::start_with(n, true)
+    }
+
+    /// A cluster whose nodes have (or lack) the stopword file the configuration names.
+    fn start_with(n: usize, stopwords: bool) -> Cluster {
         let tmp = tempfile::tempdir().expect("temporary directory");
         let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let nodes_arg: Vec<String> = ports.iter().map(|p| format!("127.0.0.1:{p}")).collect();
@@ -167,7 +172,9 @@ impl Cluster {
         for (i, &port) in ports.iter().enumerate() {
             let data = tmp.path().join(format!("node{i}"));
             std::fs::create_dir_all(&data).expect("data dir");
-            std::fs::write(data.join("stopwords.txt"), "_\n").expect("stopwords");
+            if stopwords {
+                std::fs::write(data.join("stopwords.txt"), "_\n").expect("stopwords");
+            }
             let data_arg = data.to_string_lossy().into_owned();
             let (config, stderr, code) = backend_config(&[
                 "--engine",
@@ -988,6 +995,27 @@ fn a_batch_for_a_stopped_node_is_reported_with_its_ids_and_goes_in_when_retried(
     );
     let total = client.search(&all("-上海")).expect("search").response.total;
     assert_eq!(total, common::GOOD_ARTICLES - 5);
+}
+
+#[test]
+fn writes_refuse_a_shard_that_would_not_keep_the_tokens() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start_with(1, false);
+    let client = cluster.client();
+    let err = WriteSession::begin(&client, WriteOptions::default())
+        .err()
+        .expect("no stopword file: refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: table xinwen_a_0 does not keep xinwen's tokens (中国@1 _@2 3_2e_5_25_@3); make its \
+             configuration with `xinwen backend config` and create DIR/stopwords.txt (one line: _) \
+             before starting searchd",
+            cluster.spec.nodes[0]
+        )
+    );
 }
 
 #[test]

@@ -382,6 +382,51 @@ impl ClusterClient {
         })
     }
 
+    /// Checks that shard `shard` of `generation` keeps xinwen's tokens whole: the probe
+    /// `中国 _ 3_2e_5_25_` must come back as two keywords at positions 1 and 3 (the
+    /// charset keeps ideographs and escapes whole, `_` is a stopword that keeps its place).
+    pub fn check_shard(&self, generation: Generation, shard: usize) -> Result<(), ClusterError> {
+        let table = self.spec.shard_table(generation, shard);
+        let connection = self
+            .connections
+            .get(shard)
+            .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))?;
+        let node = connection.node().to_string();
+        let sql = format!("CALL KEYWORDS('{PROBE}', '{table}')");
+        let sets = connection.run(&sql).map_err(|f| match f {
+            Failure::Down(why) => ClusterError::Unavailable {
+                failures: vec![format!("{node}: {why}")],
+            },
+            Failure::Refused(message) => ClusterError::Engine {
+                node: node.clone(),
+                message,
+            },
+        })?;
+        let found: Vec<String> = sets
+            .first()
+            .map(|set| {
+                set.rows
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{}@{}",
+                            cell(set, r, "tokenized").unwrap_or_default(),
+                            cell(set, r, "qpos").unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found != PROBE_KEYWORDS {
+            return Err(ClusterError::Misconfigured {
+                node,
+                table,
+                found: found.join(" "),
+            });
+        }
+        Ok(())
+    }
+
     /// Whether each node answers (`SHOW STATUS`), asked one by one.
     pub fn health(&self) -> Vec<NodeHealth> {
         self.connections
@@ -396,6 +441,10 @@ impl ClusterClient {
             .collect()
     }
 }
+
+/// The probe of [`ClusterClient::check_shard`] and the keywords@positions it must give.
+const PROBE: &str = "中国 _ 3_2e_5_25_";
+const PROBE_KEYWORDS: [&str; 2] = ["中国@1", "3_2e_5_25_@3"];
 
 /// What one search statement batch gave.
 #[derive(Debug, Default)]

@@ -35,6 +35,20 @@ pub enum ClusterError {
         /// What was wrong.
         message: String,
     },
+    /// A shard table that does not keep xinwen's tokens as they are (another charset, no
+    /// stopword file): writing to it would build a silently different index.
+    #[error(
+        "{node}: table {table} does not keep xinwen's tokens ({found}); make its configuration with \
+         `xinwen backend config` and create DIR/stopwords.txt (one line: _) before starting searchd"
+    )]
+    Misconfigured {
+        /// The node, `host:port`.
+        node: String,
+        /// The shard table.
+        table: String,
+        /// What the engine made of the probe.
+        found: String,
+    },
     /// An article id that is not in the cluster.
     #[error("no article with id {0:?}")]
     UnknownId(String),
@@ -47,7 +61,9 @@ impl ClusterError {
             ClusterError::InvalidSpec(_) => "invalid_backend",
             ClusterError::Query(e) => e.code().name(),
             ClusterError::Unavailable { .. } => "backend_unavailable",
-            ClusterError::Engine { .. } | ClusterError::Protocol { .. } => "backend_error",
+            ClusterError::Engine { .. } | ClusterError::Protocol { .. } | ClusterError::Misconfigured { .. } => {
+                "backend_error"
+            }
             ClusterError::UnknownId(_) => "not_found",
         }
     }

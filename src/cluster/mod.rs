@@ -27,3 +27,14 @@ pub use config::EngineKind;
 pub use error::ClusterError;
 pub use spec::ClusterSpec;
 pub use write::{WriteOptions, WriteReport, WriteSession};
+
+#[cfg(test)]
+mod tests {
+    /// The server will hold the client as `Arc<dyn SearchBackend>` and call it from
+    /// tokio's blocking pool: it must be shareable across threads.
+    #[test]
+    fn the_client_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<super::ClusterClient>();
+    }
+}

@@ -93,6 +93,8 @@ pub struct WriteSession<'a> {
     /// Per shard: article id → its row, in input order (a later copy replaces an earlier one).
     pending: Vec<BTreeMap<u64, (String, EngineRow)>>,
     pending_bytes: Vec<usize>,
+    /// Shards whose table was found to keep xinwen's tokens.
+    checked: Vec<bool>,
     report: WriteReport,
 }
 
@@ -102,10 +104,22 @@ impl<'a> WriteSession<'a> {
         let live = client.live_generation()?;
         let generation = if options.rebuild { live.other() } else { live };
         let shards = client.spec().nodes.len();
+        // A misconfigured shard stops the job before anything is written; a node that does
+        // not answer is checked again before its first batch (which fails and is reported
+        // while it stays down).
+        let mut checked = vec![false; shards];
+        for (shard, checked) in checked.iter_mut().enumerate() {
+            match client.check_shard(generation, shard) {
+                Ok(()) => *checked = true,
+                Err(ClusterError::Unavailable { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
         let session = WriteSession {
             client,
             options,
             generation,
+            checked,
             pending: vec![BTreeMap::new(); shards],
             pending_bytes: vec![0; shards],
             report: WriteReport {
@@ -204,7 +218,11 @@ impl<'a> WriteSession<'a> {
                     return Ok(());
                 }
                 // A statement the engine refuses will be refused again: no retry.
-                Err(e @ (ClusterError::Engine { .. } | ClusterError::Protocol { .. })) => {
+                Err(
+                    e @ (ClusterError::Engine { .. }
+                    | ClusterError::Protocol { .. }
+                    | ClusterError::Misconfigured { .. }),
+                ) => {
                     last = Some(e);
                     self.fail(shard, &batch, last.as_ref(), attempt);
                     return Ok(());
@@ -241,10 +259,14 @@ impl<'a> WriteSession<'a> {
 
     /// One try of a batch: (new, updated, unchanged).
     fn write_batch(
-        &self,
+        &mut self,
         shard: usize,
         batch: &BTreeMap<u64, (String, EngineRow)>,
     ) -> Result<(usize, usize, usize), ClusterError> {
+        if !self.checked[shard] {
+            self.client.check_shard(self.generation, shard)?;
+            self.checked[shard] = true;
+        }
         let table = self.table(shard);
         let ids: Vec<String> = batch.keys().map(u64::to_string).collect();
         let sql = format!(
