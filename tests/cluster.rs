@@ -798,6 +798,14 @@ fn a_stopped_node_gives_a_partial_answer_naming_it_and_no_node_gives_unavailable
     );
     cluster.nodes[1].stop();
     let (first, second) = (&cluster.spec.nodes[0], &cluster.spec.nodes[1]);
+    let health: Vec<(String, Option<String>)> = client.health().into_iter().map(|h| (h.node, h.error)).collect();
+    assert_eq!(
+        health,
+        [
+            (first.to_string(), None),
+            (second.to_string(), Some("connection refused".to_string()))
+        ]
+    );
     // Twice: the client asks the nodes in turn, and moves on from the stopped one.
     for _ in 0..2 {
         let found = client.search(&request).expect("one node answers");
@@ -911,6 +919,38 @@ fn writes_skip_unchanged_articles_replace_changed_ones_and_delete() {
     assert_eq!(session.finish().expect("finish").deleted, 1);
     assert!(matches!(client.get("sh-close"), Err(ClusterError::UnknownId(_))));
     assert!(cluster_ids(&client, &all("云梯湾")).is_empty());
+
+    // A mirror of the ai- articles: after a rejected input, nothing is pruned; without one,
+    // every other article is.
+    let kept: Vec<&Article> = articles.iter().filter(|a| a.id.starts_with("ai-")).collect();
+    let mut session = WriteSession::begin(&client, WriteOptions::default()).expect("begin");
+    for article in &kept {
+        session.upsert(article).expect("queue");
+    }
+    session.reject();
+    let err = session.prune().expect_err("a rejected input: no prune");
+    assert_eq!(
+        err.to_string(),
+        "not pruning: 1 inputs were rejected and 0 batches failed; nothing was deleted"
+    );
+    session.finish().expect("finish");
+    let stats = client.stats().expect("stats");
+    assert_eq!(stats.articles as usize, common::GOOD_ARTICLES - 1);
+    let mut session = WriteSession::begin(&client, WriteOptions::default()).expect("begin");
+    for article in &kept {
+        session.upsert(article).expect("queue");
+    }
+    assert_eq!(session.prune().expect("prune"), common::GOOD_ARTICLES - 1 - kept.len());
+    let report = session.finish().expect("finish");
+    assert_eq!(
+        (report.unchanged, report.deleted),
+        (kept.len(), common::GOOD_ARTICLES - 1 - kept.len())
+    );
+    let mut left: Vec<String> = cluster_ids(&client, &all("-上海"));
+    left.sort();
+    let mut expected: Vec<String> = kept.iter().map(|a| a.id.clone()).collect();
+    expected.sort();
+    assert_eq!(left, expected);
 }
 
 #[test]

@@ -49,6 +49,10 @@ pub enum ClusterError {
         /// What the engine made of the probe.
         found: String,
     },
+    /// A deletion the job refuses, since it cannot account for every article (`--prune`
+    /// after a rejected input or a failed batch).
+    #[error("not pruning: {0}; nothing was deleted")]
+    PruneRefused(String),
     /// An article id that is not in the cluster.
     #[error("no article with id {0:?}")]
     UnknownId(String),
@@ -65,6 +69,7 @@ impl ClusterError {
                 "backend_error"
             }
             ClusterError::UnknownId(_) => "not_found",
+            ClusterError::PruneRefused(_) => "prune_refused",
         }
     }
 }

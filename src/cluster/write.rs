@@ -4,7 +4,7 @@
 //! idempotent) and, when it still fails, reported with its ids. A rebuild writes the other
 //! table set and moves the pointer only when every batch went in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::post::Article;
@@ -23,6 +23,9 @@ pub const BATCH_BYTES: usize = MAX_PACKET_BYTES / 2;
 
 /// Times a failed batch is sent (the first try included).
 pub const ATTEMPTS: u32 = 3;
+
+/// Ids listed (and deleted) per statement when pruning.
+pub const PRUNE_PAGE: usize = 1000;
 
 /// Pause before the second try; doubled before each later one.
 pub const RETRY_PAUSE: Duration = Duration::from_millis(200);
@@ -75,8 +78,10 @@ pub struct WriteReport {
     pub updated: usize,
     /// Articles skipped: the same content was there.
     pub unchanged: usize,
-    /// Articles deleted.
+    /// Articles deleted (by id, or pruned).
     pub deleted: usize,
+    /// Inputs that could not become articles (counted by the caller's reader).
+    pub rejected: usize,
     /// Batches that failed, with their ids: the job did not complete.
     pub failed: Vec<FailedBatch>,
     /// The table set written (`a` or `b`).
@@ -95,6 +100,8 @@ pub struct WriteSession<'a> {
     pending_bytes: Vec<usize>,
     /// Shards whose table was found to keep xinwen's tokens.
     checked: Vec<bool>,
+    /// Document ids upserted in this session: what a prune keeps.
+    seen: HashSet<u64>,
     report: WriteReport,
 }
 
@@ -120,6 +127,7 @@ impl<'a> WriteSession<'a> {
             options,
             generation,
             checked,
+            seen: HashSet::new(),
             pending: vec![BTreeMap::new(); shards],
             pending_bytes: vec![0; shards],
             report: WriteReport {
@@ -141,6 +149,7 @@ impl<'a> WriteSession<'a> {
         let shard = shard_of(&article.id, self.pending.len());
         let row = row(self.client.translator().analyzer(), article);
         self.pending_bytes[shard] += row.values.len();
+        self.seen.insert(row.doc_id);
         self.pending[shard].insert(row.doc_id, (article.id.clone(), row));
         if self.pending[shard].len() >= self.options.batch_articles || self.pending_bytes[shard] >= BATCH_BYTES {
             self.flush(shard)?;
@@ -153,10 +162,70 @@ impl<'a> WriteSession<'a> {
         let shard = shard_of(id, self.pending.len());
         let doc = doc_id(id);
         self.pending[shard].remove(&doc);
+        self.seen.remove(&doc);
         let table = self.table(shard);
         let sets = self.on_shard(shard, &format!("DELETE FROM {table} WHERE id={doc}"))?;
         let deleted = sets.iter().map(|s| s.affected).sum::<u64>() > 0;
         self.report.deleted += usize::from(deleted);
+        Ok(deleted)
+    }
+
+    /// Counts an input that could not become an article: a prune is then refused, since
+    /// the article it would have been may be in the cluster.
+    pub fn reject(&mut self) {
+        self.report.rejected += 1;
+    }
+
+    /// Deletes every article of the table set this session did not upsert (a mirror of
+    /// the inputs). Refused, deleting nothing, after a rejected input or a failed batch:
+    /// only what the job has positively accounted for is deleted.
+    pub fn prune(&mut self) -> Result<usize, ClusterError> {
+        for shard in 0..self.pending.len() {
+            self.flush(shard)?;
+        }
+        let (rejected, failed) = (self.report.rejected, self.report.failed.len());
+        if rejected > 0 || failed > 0 {
+            return Err(ClusterError::PruneRefused(format!(
+                "{rejected} inputs were rejected and {failed} batches failed"
+            )));
+        }
+        let mut deleted = 0;
+        for shard in 0..self.pending.len() {
+            let table = self.table(shard);
+            let mut after = 0u64;
+            loop {
+                let sql = format!(
+                    "SELECT id FROM {table} WHERE id>{after} ORDER BY id ASC LIMIT {PRUNE_PAGE} \
+                     OPTION max_matches={PRUNE_PAGE}"
+                );
+                let sets = self.on_shard(shard, &sql)?;
+                let ids: Vec<u64> = sets
+                    .first()
+                    .map(|s| {
+                        s.rows
+                            .iter()
+                            .filter_map(|r| r.first()?.as_deref()?.parse().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let Some(&last) = ids.last() else { break };
+                let gone: Vec<String> = ids
+                    .iter()
+                    .filter(|id| !self.seen.contains(id))
+                    .map(u64::to_string)
+                    .collect();
+                if !gone.is_empty() {
+                    let sql = format!("DELETE FROM {table} WHERE id IN ({})", gone.join(","));
+                    let sets = self.on_shard(shard, &sql)?;
+                    deleted += sets.iter().map(|s| s.affected as usize).sum::<usize>();
+                }
+                if ids.len() < PRUNE_PAGE {
+                    break;
+                }
+                after = last;
+            }
+        }
+        self.report.deleted += deleted;
         Ok(deleted)
     }
 
