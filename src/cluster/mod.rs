@@ -6,7 +6,8 @@
 //! - [`document`]: the schema on the engine and article → row (xinwen's own tokens);
 //! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping;
 //! - [`translate`]: parsed query → SphinxQL;
-//! - [`client`]: search, get, stats, health against the distributed tables;
+//! - [`client`]: search and get against the distributed tables;
+//! - [`status`]: stats, node health, the check that a shard keeps xinwen's tokens;
 //! - [`write`]: upserts and deletes on the shards, batches and retries, rebuild switch.
 //!
 //! The local tantivy index knows nothing of this module; the CLI reaches it through
@@ -19,6 +20,7 @@ mod error;
 mod rows;
 pub mod spec;
 pub mod sphinxql;
+pub mod status;
 pub mod translate;
 pub mod write;
 
