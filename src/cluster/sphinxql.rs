@@ -84,6 +84,7 @@ pub struct Connection {
     node: Node,
     opts: mysql::Opts,
     pool: Option<mysql::Pool>,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Connection {
@@ -117,7 +118,12 @@ impl Connection {
         } else {
             None
         };
-        Connection { node, opts, pool }
+        Connection {
+            node,
+            opts,
+            pool,
+            timeouts,
+        }
     }
 
     /// The node.
@@ -137,7 +143,12 @@ impl Connection {
     fn run_once(&self, sql: &str, pooled: bool) -> Result<Vec<ResultSet>, Failure> {
         let started = std::time::Instant::now();
         let result = match (&self.pool, pooled) {
-            (Some(pool), true) => pool.get_conn().map_err(classify).and_then(|mut c| query(&mut c, sql)),
+            // Every pooled connection busy (more searches at once than the pool holds): wait
+            // as long as an answer may take, never for ever.
+            (Some(pool), true) => pool
+                .try_get_conn(self.timeouts.query)
+                .map_err(classify)
+                .and_then(|mut c| query(&mut c, sql)),
             _ => mysql::Conn::new(self.opts.clone())
                 .map_err(classify)
                 .and_then(|mut c| query(&mut c, sql)),
@@ -200,6 +211,9 @@ fn classify(e: mysql::Error) -> Failure {
         mysql::Error::MySqlError(e) => Failure::Refused(e.message),
         mysql::Error::IoError(e) => Failure::Down(io_reason(e.kind(), e.to_string())),
         mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => Failure::Down("no answer in time".into()),
+        mysql::Error::DriverError(mysql::DriverError::Timeout) => {
+            Failure::Down("every pooled connection stayed busy".into())
+        }
         mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((_, text, kind)))) => {
             Failure::Down(io_reason(kind, text))
         }
