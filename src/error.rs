@@ -272,12 +272,16 @@ pub enum IndexError {
     /// A backend that cannot answer now (a cluster node down); a later try may work.
     #[error("the index cannot be reached: {0}")]
     Unavailable(String),
+    /// No node of a cluster backend answered (`node: reason` for each one tried).
+    #[error("backend unavailable: no node answered ({})", .0.join("; "))]
+    NoNodeAnswered(Vec<String>),
 }
 
 impl ErrorCode for IndexError {
     fn code(&self) -> Code {
         match self {
             IndexError::UnknownId(_) => Code::UnknownId,
+            IndexError::NoNodeAnswered(_) => Code::BackendUnavailable,
             IndexError::Locked { .. } => Code::IndexLocked,
             IndexError::NoSpace { .. } => Code::NoSpace,
             IndexError::Missing { .. }
@@ -449,6 +453,7 @@ error_codes! {
     InvalidField "invalid_field" User 400 "rejected: a field of the wrong type";
     NotAnObject "not_an_object" User 400 "rejected: a record that is not a JSON object";
     NotAFile "not_a_file" User 400 "rejected: a news file name on something that is not a file";
+    BackendUnavailable "backend_unavailable" Unavailable 503 "no node of the cluster backend answered (`--backend`)";
 }
 
 impl PartialEq<&str> for Code {

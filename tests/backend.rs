@@ -50,6 +50,8 @@ impl SearchBackend for StandIn {
             hits: vec![],
             facets: None,
             relaxed: false,
+            partial: false,
+            warnings: vec![],
         })
     }
 

@@ -9,11 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::analysis::ChineseAnalyzer;
-use crate::error::QueryError;
 use crate::post::Article;
 use crate::search::build::Mode;
 use crate::search::snippet::Highlighter;
-use crate::search::{Facets, SearchRequest, SearchResponse, query};
+use crate::search::{Facets, ParsedRequest, SearchRequest, SearchResponse, query};
 
 use super::ClusterError;
 use super::document::{category_id, doc_id, tag_id};
@@ -167,18 +166,19 @@ impl ClusterClient {
     /// Runs a search: the same validation, matching, highlighting and relaxing as a local
     /// index; see [`ClusterResponse`] for what a missing shard does.
     pub fn search(&self, request: &SearchRequest) -> Result<ClusterResponse, ClusterError> {
+        self.search_parsed(&ParsedRequest::new(request.clone())?)
+    }
+
+    /// Runs a checked and parsed search (what the [`crate::backend::SearchBackend`] gets).
+    pub fn search_parsed(&self, parsed_request: &ParsedRequest) -> Result<ClusterResponse, ClusterError> {
         let started = Instant::now();
-        request.validate()?;
-        let parsed = query::parse(&request.query)?;
-        if parsed.is_match_all() && parsed.excluded.is_empty() && request.filters.is_empty() {
-            return Err(QueryError::Empty.into());
-        }
+        let ParsedRequest { request, query: parsed } = parsed_request;
         let table = self.spec.distributed_table(self.live_generation()?);
         let builder = self.translator.builder();
-        let mut found = self.run_search(self.translator.search(request, &parsed, &table, Mode::AllWords)?)?;
+        let mut found = self.run_search(self.translator.search(request, parsed, &table, Mode::AllWords)?)?;
         let mut relaxed = false;
-        if found.total == 0 && builder.relaxable_concepts(&parsed) > 1 {
-            let retry = self.run_search(self.translator.search(request, &parsed, &table, Mode::AnyWord)?)?;
+        if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
+            let retry = self.run_search(self.translator.search(request, parsed, &table, Mode::AnyWord)?)?;
             relaxed = retry.total > 0;
             found = Found {
                 warnings: [found.warnings, retry.warnings].concat(),
@@ -207,8 +207,10 @@ impl ClusterClient {
         warnings.dedup();
         Ok(ClusterResponse {
             partial: !warnings.is_empty(),
-            warnings,
+            warnings: warnings.clone(),
             response: SearchResponse {
+                partial: !warnings.is_empty(),
+                warnings,
                 query: request.query.clone(),
                 total: found.total,
                 took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,

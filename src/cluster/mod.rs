@@ -8,11 +8,13 @@
 //! - [`translate`]: parsed query → SphinxQL;
 //! - [`client`]: search and get against the distributed tables;
 //! - [`status`]: stats, node health, the check that a shard keeps xinwen's tokens;
-//! - [`write`]: upserts and deletes on the shards, batches and retries, rebuild switch.
+//! - [`write`]: upserts and deletes on the shards, batches and retries, rebuild switch;
+//! - [`backend`]: all of it behind the seam ([`crate::backend`]), for `--backend`.
 //!
 //! The local tantivy index knows nothing of this module; the CLI reaches it through
-//! `xinwen backend`.
+//! `xinwen backend` and `--backend manticore://…`.
 
+pub mod backend;
 pub mod client;
 pub mod config;
 pub mod document;
@@ -24,6 +26,7 @@ pub mod status;
 pub mod translate;
 pub mod write;
 
+pub use backend::ClusterBackend;
 pub use client::{ClientOptions, ClusterClient, ClusterResponse};
 pub use config::EngineKind;
 pub use error::ClusterError;

@@ -169,6 +169,12 @@ impl ClusterSpec {
     pub fn meta_table(&self) -> String {
         format!("{}_meta", self.table)
     }
+
+    /// The backend URL of this spec, `manticore://HOST:PORT,…/NAME` (reports name it).
+    pub fn url(&self) -> String {
+        let nodes: Vec<String> = self.nodes.iter().map(Node::to_string).collect();
+        format!("manticore://{}/{}", nodes.join(","), self.table)
+    }
 }
 
 /// Table names become identifiers in every statement: letters, digits and `_` only,

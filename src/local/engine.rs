@@ -138,6 +138,8 @@ impl Engine {
             hits,
             facets,
             relaxed,
+            partial: false,
+            warnings: Vec::new(),
         })
     }
 

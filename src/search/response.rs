@@ -53,6 +53,13 @@ pub struct SearchResponse {
     pub facets: Option<Facets>,
     /// True when nothing matched all the words and the hits are the best partial matches.
     pub relaxed: bool,
+    /// Some shards of a cluster did not answer: hits and total are the others' (never on
+    /// a local index).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// Why the answer is partial, one line a node, the node named.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Figures about an index.

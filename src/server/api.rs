@@ -220,6 +220,10 @@ pub struct SearchBody {
     hits: Vec<Hit>,
     facets: Facets,
     relaxed: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    partial: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
 }
 
 /// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=&collapse=&recency=
@@ -237,6 +241,8 @@ pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiE
         hits: response.hits,
         facets: response.facets.unwrap_or_default(),
         relaxed: response.relaxed,
+        partial: response.partial,
+        warnings: response.warnings,
     })
 }
 

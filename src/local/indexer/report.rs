@@ -71,7 +71,7 @@ impl IndexReport {
         }
     }
 
-    pub(super) fn reject(&mut self, rejection: Rejection) {
+    pub(crate) fn reject(&mut self, rejection: Rejection) {
         self.rejected += 1;
         *self
             .rejected_by_reason
