@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{engine, good_inputs, manifest_dir};
 use xinwen::analysis::ChineseAnalyzer;
+use xinwen::cluster::spec::Node;
 use xinwen::cluster::sphinxql::Timeouts;
 use xinwen::cluster::{ClientOptions, ClusterClient, ClusterError, ClusterSpec, WriteOptions, WriteSession};
 use xinwen::post::{self, Article};
@@ -1091,4 +1092,246 @@ fn a_rebuild_writes_the_other_table_set_and_switches_readers_at_the_end() {
     let mut found = cluster_ids(&client, &all("人工智能"));
     found.sort();
     assert_eq!(found, ["ai-chip-demand", "ai-course-schools", "ai-model-release"]);
+}
+
+// ---------------------------------------------------------------- through the binary
+
+/// The real binary with `args`: stdout, stderr, exit code.
+fn xinwen(args: &[&str]) -> (String, String, i32) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(args)
+        .env_remove("XINWEN_BACKEND")
+        .output()
+        .expect("run xinwen");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// `--index DIR` or `--backend URL`, then `args`, as JSON: (ids sorted, total, exit code).
+fn binary_search(place: &[&str], query: &str) -> (Vec<String>, u64, i32) {
+    let (out, err, code) = xinwen(&[&["search", "--json", "--limit", "100"], place, &["--", query]].concat());
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{query}: {e}: {out} {err}"));
+    let ids = json["hits"]
+        .as_array()
+        .map(|hits| {
+            hits.iter()
+                .filter_map(|h| h["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    (sorted(ids), json["total"].as_u64().unwrap_or(u64::MAX), code)
+}
+
+fn fixture_args() -> Vec<String> {
+    good_inputs().iter().map(|p| p.to_string_lossy().into_owned()).collect()
+}
+
+#[test]
+fn index_search_get_stats_and_delete_with_backend_print_what_the_local_index_prints() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start(2);
+    let url = cluster.spec.url();
+    let local = tempfile::tempdir().expect("tempdir");
+    let dir = local.path().join("index").to_string_lossy().into_owned();
+    let inputs = fixture_args();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let (cluster_place, local_place) = (["--backend", url.as_str()], ["--index", dir.as_str()]);
+
+    for round in ["first", "unchanged"] {
+        let (out, err, code) = xinwen(&[&["index"], &cluster_place[..], &inputs].concat());
+        let (local_out, _, local_code) = xinwen(&[&["index"], &local_place[..], &inputs].concat());
+        assert_eq!(code, 0, "{round}: {err}");
+        assert_eq!(out.lines().next(), local_out.lines().next(), "{round}");
+        assert_eq!(code, local_code);
+        let second = out.lines().nth(1).unwrap_or_default();
+        let expected = format!("{} articles in {url}", common::GOOD_ARTICLES);
+        assert!(second.ends_with(&expected), "{round}: {second}");
+    }
+
+    for query in [
+        "上海",
+        "人工智能",
+        "\"上海 股市\"",
+        "上海 -股市",
+        "title:上海 OR 北京",
+        "没有这样的词",
+    ] {
+        let on_cluster = binary_search(&cluster_place, query);
+        assert_eq!(on_cluster, binary_search(&local_place, query), "{query}");
+    }
+    // XINWEN_BACKEND is --backend.
+    let by_env = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["search", "--limit", "100", "上海"])
+        .env("XINWEN_BACKEND", &url)
+        .output()
+        .expect("run xinwen");
+    let by_flag = xinwen(&[&["search", "--limit", "100"], &cluster_place[..], &["上海"]].concat());
+    // All but the last line, which says how long it took.
+    let hits = |out: &str| -> Vec<String> {
+        let lines: Vec<String> = out.lines().map(str::to_string).collect();
+        lines[..lines.len().saturating_sub(1)].to_vec()
+    };
+    let env_out = String::from_utf8_lossy(&by_env.stdout).into_owned();
+    assert_eq!(
+        (by_env.status.code(), hits(&env_out)),
+        (Some(by_flag.2), hits(&by_flag.0))
+    );
+    assert!(!hits(&env_out).is_empty());
+    let (ids, _, _) = binary_search(&local_place, "上海");
+    let id = ids[0].as_str();
+    let get_cluster = xinwen(&[&["get"], &cluster_place[..], &[id]].concat());
+    assert_eq!(
+        (get_cluster.2, &get_cluster.0),
+        (0, &xinwen(&[&["get"], &local_place[..], &[id]].concat()).0)
+    );
+    let missing = xinwen(&[&["get"], &cluster_place[..], &["no-such-id"]].concat());
+    assert_eq!(
+        (missing.0.as_str(), missing.1.as_str(), missing.2),
+        ("", "xinwen: no article with id \"no-such-id\"\n", 2)
+    );
+
+    let (stats, _, code) = xinwen(&[&["stats"], &cluster_place[..]].concat());
+    assert_eq!(code, 0);
+    assert_eq!(
+        stats.lines().next(),
+        Some(format!("articles:    {}", common::GOOD_ARTICLES).as_str())
+    );
+
+    let deleted = xinwen(&[&["delete"], &cluster_place[..], &[id, "no-such-id"]].concat());
+    let local_deleted = xinwen(&[&["delete"], &local_place[..], &[id, "no-such-id"]].concat());
+    assert_eq!(
+        (deleted.0.as_str(), deleted.2),
+        ("deleted 1 of 2 ids\n", 1),
+        "{}",
+        deleted.1
+    );
+    assert_eq!((deleted.0, deleted.2), (local_deleted.0, local_deleted.2));
+    assert_eq!(
+        binary_search(&cluster_place, "上海"),
+        binary_search(&local_place, "上海")
+    );
+}
+
+/// `GET path` on a server: status and body.
+fn http_get(addr: &str, path: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok());
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string());
+    match (status, body) {
+        (Some(status), Some(body)) => Ok((status, body)),
+        _ => Err(std::io::Error::other(format!("bad response: {response:.80}"))),
+    }
+}
+
+/// A `xinwen serve` child, killed when dropped.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_stopped_node_gives_partial_and_no_node_gives_503_backend_unavailable_through_the_binary() {
+    if searchd().is_none() {
+        return;
+    }
+    let mut cluster = Cluster::start(2);
+    let url = cluster.spec.url();
+    let inputs = fixture_args();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let (_, err, code) = xinwen(&[&["index", "--backend", &url], &inputs[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let (first, second) = (cluster.spec.nodes[0].clone(), cluster.spec.nodes[1].clone());
+
+    cluster.nodes[1].stop();
+    let warning =
+        format!("{first}: index xinwen_a: node {second}: connect() failed: errno=111, Operation now in progress");
+    let (out, err, code) = xinwen(&["search", "--backend", &url, "--json", "上海"]);
+    // Before it, the log may say which node did not answer when the client tried it first.
+    let said: Vec<&str> = err.lines().filter(|l| l.starts_with("xinwen:")).collect();
+    assert_eq!(
+        (code, said),
+        (0, vec![format!("xinwen: partial answer: {warning}").as_str()])
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(
+        (&json["partial"], &json["warnings"]),
+        (&serde_json::json!(true), &serde_json::json!([warning]))
+    );
+
+    cluster.nodes[0].stop();
+    let (out, err, code) = xinwen(&["search", "--backend", &url, "上海"]);
+    let refused = format!(
+        "xinwen: backend unavailable: no node answered ({first}: connection refused; {second}: connection refused)\n"
+    );
+    let said: Vec<&str> = err.lines().filter(|l| l.starts_with("xinwen:")).collect();
+    assert_eq!((out.as_str(), said, code), ("", vec![refused.trim_end()], 2));
+
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = Served(
+        Command::new(env!("CARGO_BIN_EXE_xinwen"))
+            .args(["serve", "--backend", &url, "--addr", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start xinwen serve"),
+    );
+    let started = Instant::now();
+    while http_get(&addr, "/healthz").is_err() {
+        assert!(started.elapsed() < START_TIMEOUT, "xinwen serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, body) = http_get(&addr, "/api/search?q=%E4%B8%8A%E6%B5%B7").expect("an answer");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("a JSON body");
+    // The server's health checks have moved the client's first node on: either order.
+    let answer = |a: &Node, b: &Node| {
+        let message =
+            format!("backend unavailable: no node answered ({a}: connection refused; {b}: connection refused)");
+        (
+            503,
+            serde_json::json!({"error": {"code": "backend_unavailable", "message": message}}),
+        )
+    };
+    let either = [answer(&first, &second), answer(&second, &first)];
+    assert!(either.contains(&(status, body.clone())), "{status} {body}");
+}
+
+#[test]
+fn a_bad_backend_url_is_a_usage_error_with_exit_2() {
+    let (out, err, code) = xinwen(&["search", "--backend", "http://127.0.0.1:9306", "上海"]);
+    assert_eq!(
+        (out.as_str(), err.lines().next(), code),
+        (
+            "",
+            Some(
+                "error: invalid value 'http://127.0.0.1:9306' for '--backend <URL>': invalid cluster spec: \
+                 \"http://127.0.0.1:9306\": a backend is manticore://HOST:PORT[,HOST:PORT…]/NAME"
+            ),
+            2
+        )
+    );
+    let (_, err, code) = xinwen(&["generations", "--backend", "manticore://127.0.0.1:9306/xinwen"]);
+    assert_eq!(
+        (err.as_str(), code),
+        (
+            "xinwen: generations are a local index's; a cluster backend switches table sets with `index --rebuild`\n",
+            2
+        )
+    );
 }

@@ -20,6 +20,9 @@ pub struct GenerationsArgs {
 }
 
 pub(super) fn run(args: GenerationsArgs) -> anyhow::Result<Outcome> {
+    if args.location.backend.is_some() {
+        anyhow::bail!("generations are a local index's; a cluster backend switches table sets with `index --rebuild`");
+    }
     let dir = IndexDir::new(&args.location.dir);
     let mut out = std::io::stdout().lock();
     if let Some(name) = &args.use_name {

@@ -1,7 +1,7 @@
 //! `xinwen index`: run an indexing job and print its report.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -106,7 +106,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print_report(&mut out, &report, &args.location.dir)?;
+        print_report(&mut out, &report, &args.location.name())?;
     }
     Ok(if report.rejected > 0 {
         Outcome::Rejected
@@ -115,7 +115,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn print_report(out: &mut impl Write, report: &IndexReport, dir: &Path) -> std::io::Result<()> {
+fn print_report(out: &mut impl Write, report: &IndexReport, place: &str) -> std::io::Result<()> {
     let secs = report.elapsed.as_secs_f64();
     writeln!(
         out,
@@ -134,7 +134,7 @@ fn print_report(out: &mut impl Write, report: &IndexReport, dir: &Path) -> std::
         secs,
         report.articles_per_second(),
         report.total,
-        dir.display(),
+        place,
         if report.rebuilt { " (new build)" } else { "" }
     )?;
     if !report.rejected_by_reason.is_empty() {

@@ -23,6 +23,7 @@ pub use search::SearchArgs;
 pub use serve::ServeArgs;
 
 use crate::backend::{IndexBackend, SearchBackend};
+use crate::cluster::{ClusterBackend, ClusterSpec};
 use crate::config::DEFAULT_INDEX_DIR;
 use crate::error::IndexError;
 use crate::local::{LocalBackend, LocalIndex};
@@ -68,10 +69,29 @@ pub struct IndexLocation {
     /// The index directory.
     #[arg(long = "index", value_name = "DIR", default_value = DEFAULT_INDEX_DIR)]
     pub dir: PathBuf,
+    /// A Sphinx / Manticore cluster instead of the index directory:
+    /// manticore://HOST:PORT[,HOST:PORT…]/NAME.
+    #[arg(long, value_name = "URL", env = "XINWEN_BACKEND", value_parser = cluster_spec, conflicts_with = "dir")]
+    pub backend: Option<ClusterSpec>,
 }
 
-/// What a command searches and what it writes, from one place: today always the local
-/// index at `--index`.
+impl IndexLocation {
+    /// What reports name as the place of the articles: the directory or the backend URL.
+    pub fn name(&self) -> String {
+        match &self.backend {
+            Some(spec) => spec.url(),
+            None => self.dir.display().to_string(),
+        }
+    }
+}
+
+/// `--backend`, checked while the arguments are parsed (a bad URL is a usage error).
+fn cluster_spec(url: &str) -> Result<ClusterSpec, String> {
+    ClusterSpec::from_url(url).map_err(|e| e.to_string())
+}
+
+/// What a command searches and what it writes, from one place: the local index at
+/// `--index`, or the cluster at `--backend`.
 pub struct Backend {
     /// Answers searches and look-ups.
     pub search: Arc<dyn SearchBackend>,
@@ -79,9 +99,16 @@ pub struct Backend {
     pub index: Option<Arc<dyn IndexBackend>>,
 }
 
-/// Opens the backend a command searches (the live index at `--index`; an error when
-/// there is none).
+/// Opens the backend a command searches (the cluster at `--backend`, else the live index
+/// at `--index`; an error when there is none).
 pub fn open_backend(location: &IndexLocation) -> Result<Backend, IndexError> {
+    if let Some(spec) = &location.backend {
+        let cluster = Arc::new(ClusterBackend::new(spec.clone()));
+        return Ok(Backend {
+            search: cluster.clone(),
+            index: Some(cluster),
+        });
+    }
     let local = Arc::new(LocalBackend::open(IndexDir::new(&location.dir))?);
     Ok(Backend {
         search: local.clone(),
@@ -91,6 +118,9 @@ pub fn open_backend(location: &IndexLocation) -> Result<Backend, IndexError> {
 
 /// The backend a command writes, which may not exist yet (`xinwen index` creates it).
 pub fn open_writer(location: &IndexLocation) -> Arc<dyn IndexBackend> {
+    if let Some(spec) = &location.backend {
+        return Arc::new(ClusterBackend::new(spec.clone()));
+    }
     Arc::new(LocalIndex::new(IndexDir::new(&location.dir)))
 }
 

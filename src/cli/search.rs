@@ -84,6 +84,9 @@ pub(super) fn run(args: SearchArgs) -> anyhow::Result<Outcome> {
     let request = SearchRequest::try_from(&args)?;
     let backend = open_backend(&args.location)?;
     let response = backend.search.search(&ParsedRequest::new(request)?)?;
+    for warning in &response.warnings {
+        eprintln!("xinwen: partial answer: {warning}");
+    }
     let mut out = std::io::stdout().lock();
     if args.json {
         write_json(&mut out, &response)?;
