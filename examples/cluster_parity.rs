@@ -13,6 +13,8 @@
 //! `xinwen backend config` (the library's [`config::render`]) in a temporary directory, and
 //! stops them by pid when it ends, on failure too. With `--backend` it writes to those
 //! nodes' table set instead (a rebuild: their live articles are replaced by the sample).
+//! The cluster is written and searched through [`ClusterBackend`], the code `xinwen index
+//! --backend URL --rebuild` and `xinwen search --backend URL` run.
 //! The sample is the first half of `--articles` from the 新闻联播 stories and the other half
 //! from the finance flashes (`target/bench-data/parity-N.jsonl`, written on first use).
 //! Exits 1 when a target is missed: overlap@10 ≥ 0.8, totals within 2 % for ≥ 90 % of
@@ -27,12 +29,12 @@ use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use xinwen::analysis::ChineseAnalyzer;
-use xinwen::cluster::{ClientOptions, ClusterClient, ClusterSpec, EngineKind, WriteOptions, WriteSession, config};
+use xinwen::backend::{IndexBackend, SearchBackend};
+use xinwen::cluster::{ClusterBackend, ClusterSpec, EngineKind, config};
 use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::post::Article;
 use xinwen::post::jsonl::parse_line;
-use xinwen::search::{Engine, SearchRequest};
+use xinwen::search::{Engine, ParsedRequest, SearchRequest};
 use xinwen::store::IndexDir;
 
 /// Target: mean share of the local top 10 the cluster's top 10 holds.
@@ -268,20 +270,12 @@ fn run() -> Result<bool, String> {
         Some(url) => (ClusterSpec::from_url(url).map_err(|e| e.to_string())?, Vec::new()),
         None => start_nodes(tmp.path())?,
     };
-    let client = ClusterClient::new(spec, ChineseAnalyzer::default(), ClientOptions::default());
+    // What `xinwen index --backend URL --rebuild` and `xinwen search --backend URL` run.
+    let cluster = ClusterBackend::new(spec);
     let started = Instant::now();
-    let write = WriteOptions {
-        rebuild: true,
-        ..WriteOptions::default()
-    };
-    let mut session = WriteSession::begin(&client, write).map_err(|e| e.to_string())?;
-    for (_, article) in &articles {
-        session.upsert(article).map_err(|e| e.to_string())?;
-    }
-    let report = session.finish().map_err(|e| e.to_string())?;
-    if !report.failed.is_empty() {
-        return Err(format!("{} batches failed: {:?}", report.failed.len(), report.failed));
-    }
+    cluster
+        .run(std::slice::from_ref(&input), &options, &Silent)
+        .map_err(|e| format!("writing the cluster: {e}"))?;
     let cluster_secs = started.elapsed().as_secs_f64();
     println!(
         "{} articles: local index built in {local_secs:.1} s, cluster written in {cluster_secs:.1} s",
@@ -295,19 +289,14 @@ fn run() -> Result<bool, String> {
     for q in &queries {
         let request = SearchRequest::new(*q);
         let local = timed(|| engine.search(&request), &mut local_ms).map_err(|e| format!("local {q:?}: {e}"))?;
-        let cluster = timed(|| client.search(&request), &mut cluster_ms).map_err(|e| format!("cluster {q:?}: {e}"))?;
-        if cluster.partial {
-            return Err(format!("{q:?}: partial answer: {:?}", cluster.warnings));
+        let parsed = ParsedRequest::new(request.clone()).map_err(|e| format!("{q:?}: {e}"))?;
+        let answer = timed(|| cluster.search(&parsed), &mut cluster_ms).map_err(|e| format!("cluster {q:?}: {e}"))?;
+        if answer.partial {
+            return Err(format!("{q:?}: partial answer: {:?}", answer.warnings));
         }
-        let (l, c) = (local.total as f64, cluster.response.total as f64);
+        let (l, c) = (local.total as f64, answer.total as f64);
         let l_ids: HashSet<&str> = local.hits.iter().take(DEPTH).map(|h| h.id.as_str()).collect();
-        let c_ids: HashSet<&str> = cluster
-            .response
-            .hits
-            .iter()
-            .take(DEPTH)
-            .map(|h| h.id.as_str())
-            .collect();
+        let c_ids: HashSet<&str> = answer.hits.iter().take(DEPTH).map(|h| h.id.as_str()).collect();
         let overlap = (!l_ids.is_empty()).then(|| l_ids.intersection(&c_ids).count() as f64 / l_ids.len() as f64);
         if overlap.is_some_and(|o| o < 0.5) || (l - c).abs() > TOTAL_TOLERANCE * l.max(c) {
             println!("  {q:?}: overlap {overlap:?}, totals local {l} cluster {c}");
@@ -331,11 +320,9 @@ fn run() -> Result<bool, String> {
             ..SearchRequest::new(title)
         };
         let local = engine.search(&request).map_err(|e| format!("local {title:?}: {e}"))?;
-        let cluster = client.search(&request).map_err(|e| format!("cluster {title:?}: {e}"))?;
-        for (found, hits) in [
-            (&mut local_found, &local.hits),
-            (&mut cluster_found, &cluster.response.hits),
-        ] {
+        let parsed = ParsedRequest::new(request.clone()).map_err(|e| format!("{title:?}: {e}"))?;
+        let answer = cluster.search(&parsed).map_err(|e| format!("cluster {title:?}: {e}"))?;
+        for (found, hits) in [(&mut local_found, &local.hits), (&mut cluster_found, &answer.hits)] {
             let own = hits.iter().any(|h| h.id == article.id);
             found[0] += usize::from(own);
             found[1] += usize::from(own || hits.iter().any(|h| h.title == article.title));
