@@ -1335,3 +1335,182 @@ fn a_bad_backend_url_is_a_usage_error_with_exit_2() {
         )
     );
 }
+
+/// A searchd started the README's way (it detaches), stopped by the pid in its pid file
+/// when dropped, on failure too.
+struct Detached {
+    pid_file: PathBuf,
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        let Ok(pid) = std::fs::read_to_string(&self.pid_file) else {
+            return;
+        };
+        let pid = pid.trim().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let started = Instant::now();
+        while Path::new(&format!("/proc/{pid}")).exists() && started.elapsed() < STOP_TIMEOUT {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+    }
+}
+
+/// A `xinwen serve` on a free loopback port, answering once `/healthz` does.
+fn serve(place: &[&str]) -> (Served, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let served = Served(
+        Command::new(env!("CARGO_BIN_EXE_xinwen"))
+            .arg("serve")
+            .args(place)
+            .args(["--addr", &addr])
+            .env_remove("XINWEN_BACKEND")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start xinwen serve"),
+    );
+    let started = Instant::now();
+    while http_get(&addr, "/healthz").map(|(status, _)| status).ok() != Some(200) {
+        assert!(started.elapsed() < START_TIMEOUT, "xinwen serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (served, addr)
+}
+
+/// A search body without what must differ (time) or may (the order of close calls).
+fn comparable(body: &str) -> serde_json::Value {
+    let mut json: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    json["took_ms"] = serde_json::Value::Null;
+    if let Some(hits) = json["hits"].as_array_mut() {
+        for hit in hits.iter_mut() {
+            hit["score"] = serde_json::Value::Null;
+        }
+        hits.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
+    }
+    json
+}
+
+#[test]
+fn the_readmes_cluster_steps_give_the_local_page_and_api() {
+    if searchd().is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ports = [free_port(), free_port()];
+    let nodes = ports.map(|p| format!("127.0.0.1:{p}")).join(",");
+    let mut running = Vec::new();
+    for (i, port) in ports.into_iter().enumerate() {
+        let data = tmp.path().join(format!("node{i}"));
+        std::fs::create_dir_all(&data).expect("mkdir -p");
+        std::fs::write(data.join("stopwords.txt"), "_\n").expect("printf '_\\n' > stopwords.txt");
+        let data_arg = data.to_string_lossy().into_owned();
+        let (config, err, code) = backend_config(&[
+            "--engine",
+            "sphinx2",
+            "--nodes",
+            &nodes,
+            "--node",
+            &i.to_string(),
+            "--data",
+            &data_arg,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let conf = data.join("xinwen.conf");
+        std::fs::write(&conf, config).expect("> xinwen.conf");
+        running.push(Detached {
+            pid_file: data.join("searchd.pid"),
+        });
+        let status = Command::new("searchd")
+            .arg("--config")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("searchd --config");
+        assert!(status.success(), "searchd --config {}: {status}", conf.display());
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < START_TIMEOUT, "searchd on {port} not ready");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let url = format!("manticore://{nodes}/xinwen");
+    let local = tmp.path().join("index").to_string_lossy().into_owned();
+    let inputs = fixture_args();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    for place in [["--backend", url.as_str()], ["--index", local.as_str()]] {
+        let (_, err, code) = xinwen(&[&["index"], &place[..], &inputs].concat());
+        assert_eq!(code, 0, "{place:?}: {err}");
+    }
+
+    let (_cluster_server, on_cluster) = serve(&["--backend", &url]);
+    let (_local_server, on_local) = serve(&["--index", &local]);
+    let page = |addr: &str| http_get(addr, "/").expect("the page");
+    assert_eq!(page(&on_cluster), page(&on_local));
+    for path in [
+        "/api/search?q=%E4%B8%8A%E6%B5%B7",
+        "/api/search?q=%E4%B8%8A%E6%B5%B7&per_page=50&tag=%E8%82%A1%E5%B8%82",
+        "/api/search?q=%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD&sort=date",
+        "/api/search?q=title:(",
+        "/api/search?q=%E4%B8%8A%E6%B5%B7&per_page=abc",
+    ] {
+        let (status, body) = http_get(&on_cluster, path).expect("an answer");
+        let (local_status, local_body) = http_get(&on_local, path).expect("an answer");
+        assert_eq!(
+            (status, comparable(&body)),
+            (local_status, comparable(&local_body)),
+            "{path}"
+        );
+    }
+    let (ids, _, _) = binary_search(&["--index", &local], "上海");
+    let article = format!("/api/articles/{}", ids[0]);
+    assert_eq!(
+        http_get(&on_cluster, &article).expect("get"),
+        http_get(&on_local, &article).expect("get")
+    );
+    // Not built on the cluster: the README says they are empty.
+    let json = |path: &str| {
+        let (status, body) = http_get(&on_cluster, path).expect("an answer");
+        (status, serde_json::from_str::<serde_json::Value>(&body).expect("JSON"))
+    };
+    assert_eq!(
+        json(&format!("{article}/related")),
+        (200, serde_json::json!({"id": ids[0], "related": []}))
+    );
+    assert_eq!(
+        json("/api/suggest?q=%E4%B8%8A"),
+        (200, serde_json::json!({"query": "上", "suggestions": []}))
+    );
+
+    let (stats, _, _) = xinwen(&["stats", "--backend", &url]);
+    let (local_stats, _, _) = xinwen(&["stats", "--index", &local]);
+    let dates = local_stats
+        .lines()
+        .find(|l| l.starts_with("dates:"))
+        .unwrap_or_default();
+    assert_eq!(
+        stats,
+        format!(
+            "articles:    {}\nsize:        0.0 MiB\nsegments:    2\n{dates}\ngeneration:  xinwen_a\n",
+            common::GOOD_ARTICLES
+        )
+    );
+    let (_, err, code) = xinwen(
+        &[
+            &["index", "--backend", &url, "--rebuild", "--dict", "user.dict"],
+            &inputs[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        (err.as_str(), code),
+        (
+            "xinwen: a user dictionary is not supported on a cluster backend yet\n",
+            2
+        )
+    );
+}
