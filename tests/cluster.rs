@@ -1514,3 +1514,55 @@ fn the_readmes_cluster_steps_give_the_local_page_and_api() {
         )
     );
 }
+
+#[test]
+fn a_job_with_a_stopped_node_exits_2_naming_the_batch_and_a_second_run_writes_the_rest() {
+    if searchd().is_none() {
+        return;
+    }
+    let mut cluster = Cluster::start(2);
+    let url = cluster.spec.url();
+    let inputs = fixture_args();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    cluster.nodes[1].stop();
+    let (out, err, code) = xinwen(&[&["index", "--backend", &url], &inputs[..]].concat());
+    let said: Vec<&str> = err.lines().filter(|l| l.starts_with("xinwen:")).collect();
+    let second = &cluster.spec.nodes[1];
+    let mut on_second = shard_ids(&fixture_articles(), 1, 2);
+    on_second.sort();
+    let (prefix, suffix) = (
+        format!(
+            "xinwen: 1 write batch failed after every try ({second} xinwen_a_1: backend unavailable: \
+             no node answered ({second}: connection refused) (ids "
+        ),
+        format!(
+            " and {} more)); the others went in: run the job again, unchanged articles are skipped",
+            on_second.len() - 5
+        ),
+    );
+    assert_eq!((out.as_str(), said.len(), code), ("", 1, 2), "{err}");
+    let listed = said[0]
+        .strip_prefix(&prefix)
+        .and_then(|rest| rest.strip_suffix(&suffix))
+        .unwrap_or_else(|| panic!("{}", said[0]));
+    // Five of the ids that shard 1 holds, the rest counted.
+    let listed: Vec<&str> = listed.split(", ").collect();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(listed.iter().all(|id| on_second.iter().any(|s| s == id)), "{listed:?}");
+
+    cluster.nodes[1].restart();
+    let (out, err, code) = xinwen(&[&["index", "--backend", &url], &inputs[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let n = on_second.len();
+    let unchanged = common::GOOD_ARTICLES - n;
+    assert_eq!(
+        out.lines().next(),
+        Some(
+            format!(
+                "read {} · indexed {n} (new {n}, updated 0) · unchanged {unchanged} · deleted 0 · rejected 0",
+                common::GOOD_ARTICLES
+            )
+            .as_str()
+        )
+    );
+}

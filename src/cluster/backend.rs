@@ -228,10 +228,11 @@ impl WriteJob for ClusterJob<'_> {
 fn failed_message(written: &WriteReport) -> String {
     let listed: Vec<String> = written.failed.iter().take(LISTED_FAILURES).map(describe).collect();
     let more = written.failed.len().saturating_sub(LISTED_FAILURES);
+    let n = written.failed.len();
     format!(
-        "{} write batches failed after every try ({}{}); the others went in: run the job again, \
+        "{n} write {} failed after every try ({}{}); the others went in: run the job again, \
          unchanged articles are skipped",
-        written.failed.len(),
+        if n == 1 { "batch" } else { "batches" },
         listed.join("; "),
         if more > 0 {
             format!("; {more} more")
