@@ -1566,3 +1566,77 @@ fn a_job_with_a_stopped_node_exits_2_naming_the_batch_and_a_second_run_writes_th
         )
     );
 }
+
+#[test]
+fn a_killed_rebuild_leaves_the_old_set_whole_and_the_next_one_switches() {
+    if searchd().is_none() {
+        return;
+    }
+    let cluster = Cluster::start(2);
+    let url = cluster.spec.url();
+    let inputs = fixture_args();
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let (_, err, code) = xinwen(&[&["index", "--backend", &url], &inputs[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let stats = || xinwen(&["stats", "--backend", &url]).0;
+    let before = stats();
+    assert!(before.ends_with("generation:  xinwen_a\n"), "{before}");
+
+    // Enough articles that the rebuild is still writing when it is killed.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let big = tmp.path().join("big.jsonl");
+    let lines: Vec<String> = (0..4000)
+        .map(|i| {
+            serde_json::json!({"id": format!("k-{i}"), "title": format!("测试新闻第{i}条"),
+                "body": "上海股市今天收盘上涨，新能源汽车板块领涨。".repeat(8), "date": "2024-05-20"})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&big, lines.join("\n") + "\n").expect("write big.jsonl");
+    let mut job = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["index", "--backend", &url, "--rebuild"])
+        .arg(&big)
+        .env_remove("XINWEN_BACKEND")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the rebuild");
+    // Killed once the new set holds some of its articles, before the switch.
+    let shard = xinwen::cluster::sphinxql::Connection::new(cluster.spec.nodes[0].clone(), Timeouts::default(), false);
+    let written = || -> usize {
+        let Ok(sets) = shard.run("SELECT id FROM xinwen_b_0 LIMIT 0; SHOW META") else {
+            return 0;
+        };
+        sets.get(1)
+            .and_then(|meta| {
+                meta.pairs()
+                    .find(|(k, _)| *k == "total_found")
+                    .map(|(_, v)| v.to_string())
+            })
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let started = Instant::now();
+    while written() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the rebuild wrote nothing");
+        assert!(
+            job.try_wait().ok().flatten().is_none(),
+            "the rebuild ended before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = Command::new("kill").args(["-KILL", &job.id().to_string()]).status();
+    let _ = job.wait();
+    assert!(written() < 4000 / 2 + 1, "the rebuild was not killed half-way");
+    assert_eq!(stats(), before, "readers see the old set, whole");
+
+    let (_, err, code) = xinwen(&[&["index", "--backend", &url, "--rebuild"], &inputs[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let after = stats();
+    assert_eq!(
+        after.replace("generation:  xinwen_b", "generation:  xinwen_a"),
+        before,
+        "{after}"
+    );
+    assert!(after.ends_with("generation:  xinwen_b\n"), "{after}");
+}
