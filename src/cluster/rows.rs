@@ -4,9 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::post::Article;
-use crate::post::format_date;
-use crate::search::Hit;
-use crate::search::snippet::{self, Highlighted, Highlighter};
+pub(crate) use crate::search::highlight::make_hit;
 
 use super::sphinxql::ResultSet;
 use super::translate::top_facets;
@@ -69,33 +67,4 @@ pub(crate) fn facet(set: &ResultSet, id: fn(&str) -> u64) -> Result<Vec<(String,
         }
     }
     Ok(top_facets(groups))
-}
-
-/// A stored article as a hit, highlighted and with a snippet, as the local engine makes it.
-pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
-    let (title_parts, snippet_parts) = if chars == 0 {
-        (snippet::mark_all(&stored.title, &[]), Highlighted::default())
-    } else {
-        let title_scan = highlighter.scan(&stored.title, false);
-        let body_scan = highlighter.scan(&stored.body, true);
-        let wholes = title_scan.wholes | body_scan.wholes;
-        (
-            snippet::mark_all(&stored.title, &highlighter.hits(&stored.title, &title_scan, wholes)),
-            snippet::snippet_of(&stored.body, &highlighter.hits(&stored.body, &body_scan, wholes), chars),
-        )
-    };
-    Hit {
-        title_html: title_parts.to_html(),
-        snippet_html: snippet_parts.to_html(),
-        id: stored.id,
-        url: stored.url,
-        title: stored.title,
-        date: stored.date.map(format_date),
-        tags: stored.tags,
-        categories: stored.categories,
-        score,
-        copies: None,
-        title_parts,
-        snippet_parts,
-    }
 }

@@ -18,11 +18,10 @@ use super::facets;
 use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
-use crate::post::format_date;
 use crate::schema::Fields;
-use crate::search::highlight::{self as snippet, Highlighted, Highlighter};
+use crate::search::highlight::{Highlighter, make_hit};
 use crate::search::query::{self, ParsedQuery};
-use crate::search::{Hit, ParsedRequest, SearchRequest, SearchResponse, Sort};
+use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
 
 /// Decompressed 16 KB blocks of stored articles kept per segment: popular articles come
@@ -176,32 +175,4 @@ fn highlighter(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> Highlighte
         }
     }
     Highlighter::new(&groups)
-}
-
-fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, chars: usize) -> Hit {
-    let (title_parts, snippet_parts) = if chars == 0 {
-        (snippet::mark_all(&stored.title, &[]), Highlighted::default())
-    } else {
-        let title_scan = highlighter.scan(&stored.title, false);
-        let body_scan = highlighter.scan(&stored.body, true);
-        let wholes = title_scan.wholes | body_scan.wholes;
-        (
-            snippet::mark_all(&stored.title, &highlighter.hits(&stored.title, &title_scan, wholes)),
-            snippet::snippet_of(&stored.body, &highlighter.hits(&stored.body, &body_scan, wholes), chars),
-        )
-    };
-    Hit {
-        title_html: title_parts.to_html(),
-        snippet_html: snippet_parts.to_html(),
-        id: stored.id,
-        url: stored.url,
-        title: stored.title,
-        date: stored.date.map(format_date),
-        tags: stored.tags,
-        categories: stored.categories,
-        score,
-        copies: None,
-        title_parts,
-        snippet_parts,
-    }
 }

@@ -12,6 +12,8 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::fold;
+use crate::post::{Article, format_date};
+use crate::search::Hit as SearchHit;
 
 /// What the user typed as one unit (a word without spaces, or a quoted phrase), for
 /// highlighting: the whole of it, and its parts that are worth marking alone.
@@ -575,6 +577,37 @@ fn push_window_at(
     push_range(text, trimmed_start..trimmed_end, hits, out);
     if cut_end {
         out.parts.push(Part::Ellipsis);
+    }
+}
+
+/// A stored article as a search hit: its title marked, and a snippet of its body of about
+/// `chars` characters around the marks (none when `chars` is 0). Every backend makes its
+/// hits here, so the same article shows the same marks whichever backend found it.
+pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, chars: usize) -> SearchHit {
+    let (title_parts, snippet_parts) = if chars == 0 {
+        (mark_all(&stored.title, &[]), Highlighted::default())
+    } else {
+        let title_scan = highlighter.scan(&stored.title, false);
+        let body_scan = highlighter.scan(&stored.body, true);
+        let wholes = title_scan.wholes | body_scan.wholes;
+        (
+            mark_all(&stored.title, &highlighter.hits(&stored.title, &title_scan, wholes)),
+            snippet_of(&stored.body, &highlighter.hits(&stored.body, &body_scan, wholes), chars),
+        )
+    };
+    SearchHit {
+        title_html: title_parts.to_html(),
+        snippet_html: snippet_parts.to_html(),
+        id: stored.id,
+        url: stored.url,
+        title: stored.title,
+        date: stored.date.map(format_date),
+        tags: stored.tags,
+        categories: stored.categories,
+        score,
+        copies: None,
+        title_parts,
+        snippet_parts,
     }
 }
 
