@@ -955,6 +955,38 @@ fn writes_skip_unchanged_articles_replace_changed_ones_and_delete() {
 }
 
 #[test]
+fn a_literal_only_match_is_found_and_ranks_below_the_word_match() {
+    if searchd().is_none() {
+        return;
+    }
+    // Its own cluster: the shared one must hold exactly the fixtures. 稳增长 is the
+    // concepts 稳 and 增长; 平稳增长 has the character 稳 but not the word, so only literal
+    // matching finds it, as locally, and its words do not rank it.
+    let cluster = Cluster::start(2);
+    let client = &cluster.client();
+    let article = |id: &str, title: &str, body: &str| Article {
+        id: id.into(),
+        url: None,
+        title: title.into(),
+        body: body.into(),
+        date: None,
+        tags: Vec::new(),
+        categories: Vec::new(),
+        source: None,
+    };
+    let articles = [
+        article("lit-only", "经济平稳增长", "上半年经济平稳增长，就业形势总体稳定。"),
+        article("words", "支撑经济稳增长", "货币政策灵活微调，支撑经济稳增长。"),
+        article("neither", "天气晴朗", "今天天气晴朗，适合出行。"),
+    ];
+    let report = write_all(client, &articles, WriteOptions::default());
+    assert!(report.failed.is_empty(), "{report:?}");
+    let found = client.search(&all("稳增长")).expect("search").response;
+    let ids: Vec<&str> = found.hits.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!((ids, found.total), (vec!["words", "lit-only"], 2));
+}
+
+#[test]
 fn stored_text_comes_back_byte_for_byte() {
     if searchd().is_none() {
         return;

@@ -10,6 +10,12 @@
 //! - `*_c`: one token per character (whitespace dropped, punctuation a stopword gap), so
 //!   a character sits at the position it has locally: phrases at character offsets
 //!   (sub-words, covering words, prefixes) and literal matching of any string;
+//! - `title_l`, `lit`: literal matching ([`crate::literal`]), the title alone and title,
+//!   tags and body: each folded word character one token, punctuation and whitespace
+//!   dropped, a gap between two values. A phrase of characters there is the local chain of
+//!   literal bigrams (a one-character phrase is its one-character prefix), and never runs
+//!   from one value into the next. The translation weighs these fields least: as locally,
+//!   the literal match decides whether an article matches and the words how well it ranks;
 //! - `keys`: `_all` (every article: what a query of exclusions only starts from) and one
 //!   token per folded tag (`t…`) and category (`c…`), for `tag:`/`category:` items.
 //!
@@ -23,6 +29,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::analysis::ChineseAnalyzer;
 use crate::fold;
+use crate::literal;
 use crate::post::Article;
 use crate::post::title_key;
 
@@ -36,8 +43,8 @@ pub const GAP: &str = "_";
 pub const ALL: &str = "_all";
 
 /// The full-text fields, in table order.
-pub const FIELDS: [&str; 9] = [
-    "title_s", "tags_s", "body_s", "title_w", "body_w", "title_c", "tags_c", "body_c", "keys",
+pub const FIELDS: [&str; 11] = [
+    "title_s", "tags_s", "body_s", "title_w", "body_w", "title_c", "tags_c", "body_c", "title_l", "lit", "keys",
 ];
 
 /// String attributes, in table order.
@@ -168,6 +175,33 @@ pub fn token_fields(analyzer: &ChineseAnalyzer, text: &str) -> TokenFields {
     }
 }
 
+/// What starts every literal token. The engine computes a keyword's ranking factors from
+/// its hits in every field, whatever field the query names: a literal `稳` spelled as the
+/// `*_c` token `稳` would score its title characters at the title's weight. No other token
+/// starts `_l` (escapes are `_` + hex digits, long words `_h`).
+pub const LITERAL_PREFIX: &str = "_l";
+
+/// The literal tokens of a string as the engine stores them: its folded word characters
+/// ([`literal::normalize`]), one token each, [`LITERAL_PREFIX`] first. A literal string is
+/// the phrase of these.
+pub fn literal_chars(text: &str) -> Vec<String> {
+    literal::normalize(text)
+        .chars()
+        .map(|c| format!("{LITERAL_PREFIX}{}", engine_word(c.encode_utf8(&mut [0; 4]))))
+        .collect()
+}
+
+/// A literal field: the values' [`literal_chars`], a gap between two values (it keeps its
+/// position, so no phrase bridges them, as the local field's separate values).
+pub fn literal_field(values: &[&str]) -> String {
+    let chains: Vec<String> = values
+        .iter()
+        .map(|v| literal_chars(v).join(" "))
+        .filter(|chain| !chain.is_empty())
+        .collect();
+    chains.join(&format!(" {GAP} "))
+}
+
 /// An article as one engine row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineRow {
@@ -205,6 +239,9 @@ pub fn row(analyzer: &ChineseAnalyzer, article: &Article) -> EngineRow {
         .collect();
     // A full-width comma between tags is a gap: a phrase never runs from one tag into the next.
     let tags = token_fields(analyzer, &searchable.join("，"));
+    let mut literal_values = vec![article.title.as_str()];
+    literal_values.extend(searchable.iter().copied());
+    literal_values.push(&article.body);
     let mut keys = vec![ALL.to_string()];
     keys.extend(article.tags.iter().map(|t| tag_token(t)));
     keys.extend(article.categories.iter().map(|c| category_token(c)));
@@ -225,6 +262,8 @@ pub fn row(analyzer: &ChineseAnalyzer, article: &Article) -> EngineRow {
         quote(&title.chars),
         quote(&tags.chars),
         quote(&body.chars),
+        quote(&literal_field(&[&article.title])),
+        quote(&literal_field(&literal_values)),
         quote(&keys.join(" ")),
         quote(&article.id),
         quote(&article.title),
@@ -277,6 +316,17 @@ mod tests {
             "中国科学院 中国 科学院 科学 学院 院士 iphone15 iphone 15"
         );
         assert_eq!(fields.chars, "中 国 科 学 院 _ 院 士 i p h o n e 1 5");
+    }
+
+    #[test]
+    fn literal_fields_keep_word_characters_and_gap_between_values() {
+        // Punctuation and whitespace do not count, as in `literal::normalize`; a value
+        // boundary is a gap, so `院士` + `中国` never make the phrase `士 中`.
+        assert_eq!(
+            literal_field(&["科学院，院士", "", "iPhone"]),
+            "_l科 _l学 _l院 _l院 _l士 _ _li _lp _lh _lo _ln _le"
+        );
+        assert_eq!(literal_chars("6.2％"), ["_l6", "_l2"]);
     }
 
     #[test]
