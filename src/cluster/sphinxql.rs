@@ -172,6 +172,8 @@ fn query(conn: &mut impl Queryable, sql: &str) -> Result<Vec<ResultSet>, Failure
         let mut rows = Vec::new();
         for row in set {
             let row = row.map_err(classify)?;
+            // mysql's `Row::unwrap` (its values, not an Option's): it panics only for a value
+            // already taken out of the row, and none is.
             rows.push(row.unwrap().into_iter().map(text).collect());
         }
         sets.push(ResultSet {
