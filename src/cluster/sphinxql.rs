@@ -172,9 +172,10 @@ fn query(conn: &mut impl Queryable, sql: &str) -> Result<Vec<ResultSet>, Failure
         let mut rows = Vec::new();
         for row in set {
             let row = row.map_err(classify)?;
-            // mysql's `Row::unwrap` (its values, not an Option's): it panics only for a value
-            // already taken out of the row, and none is.
-            rows.push(row.unwrap().into_iter().map(text).collect());
+            // `unwrap_raw` rather than mysql's panicking `Row::unwrap`: a value already taken
+            // out of a row (none is here) reads as NULL instead of a panic.
+            let values = row.unwrap_raw().into_iter();
+            rows.push(values.map(|v| text(v.unwrap_or(mysql::Value::NULL))).collect());
         }
         sets.push(ResultSet {
             columns,
