@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 use crate::analysis::ChineseAnalyzer;
 use crate::post::Article;
 use crate::search::build::Mode;
-use crate::search::snippet::Highlighter;
-use crate::search::{Facets, ParsedRequest, SearchRequest, SearchResponse, query};
+use crate::search::{Facets, ParsedRequest, SearchRequest, SearchResponse};
 
 use super::ClusterError;
 use super::document::{category_id, doc_id, tag_id};
@@ -185,15 +184,7 @@ impl ClusterClient {
                 ..retry
             };
         }
-        let mut groups = Vec::new();
-        for item in parsed.positive_items() {
-            if let query::Item::Text { scope, text, phrase } = item {
-                let mut group = builder.highlight_group(text, *phrase);
-                group.title_only = *scope == query::Scope::Title;
-                groups.push(group);
-            }
-        }
-        let highlighter = Highlighter::new(&groups);
+        let highlighter = builder.highlighter(parsed);
         let hits = found
             .rows
             .into_iter()

@@ -47,10 +47,6 @@ pub const RANKER: &str = "expr('sum(lcs*user_weight)*1000+sum(IF(user_weight>1,t
 /// the first [`MAX_FACET_VALUES`]: ties at the cut are decided as locally.
 pub const FACET_GROUPS: usize = 1000;
 
-/// Queries shorter than this (letters, digits, ideographs) get no exact-title bonus, as
-/// locally: a one-word title is not a pasted headline.
-const EXACT_TITLE_MIN_CHARS: usize = 4;
-
 /// Weight of the literal fields: the least the engine takes (weights are integers ≥ 1),
 /// a tenth of the body's, so a literal-only match ranks below every word match.
 const LITERAL_FIELD_WEIGHT: u32 = 1;
@@ -350,20 +346,9 @@ pub fn where_clause(matching: &MatchExpr, filters: &Filters) -> String {
     }
 }
 
-/// The title key a pasted headline would have: every positive text item joined, as the
-/// local index's exact-title bonus (none with a tag or category item, or under 4 characters).
+/// The title key a pasted headline would have, as the local index's exact-title bonus.
 fn exact_title_key(parsed: &ParsedQuery) -> Option<i64> {
-    let mut text = String::new();
-    for item in parsed.positive_items() {
-        match item {
-            Item::Text { text: t, .. } => text.push_str(t),
-            _ => return None,
-        }
-    }
-    if text.chars().filter(|c| c.is_alphanumeric()).count() < EXACT_TITLE_MIN_CHARS {
-        return None;
-    }
-    Some(title_key(&text) as i64)
+    parsed.pasted_title().map(|text| title_key(&text) as i64)
 }
 
 /// The fields a scope searches: (words, characters, literal).

@@ -41,7 +41,7 @@ use crate::error::QueryError;
 use crate::fold;
 use crate::literal::{self, Pattern};
 use crate::schema::Fields;
-use crate::search::highlight::HighlightGroup;
+use crate::search::highlight::{HighlightGroup, Highlighter};
 use crate::search::query::{Item, ParsedQuery, Scope};
 pub use crate::search::request::Filters;
 
@@ -54,10 +54,6 @@ const STOPWORDS: &str = "的 地 得 了 着 过 是 在 和 与 及 或 也 都
 
 /// What an exact whole-title match adds to the score: more than any word match scores.
 const EXACT_TITLE_SCORE: f32 = 100.0;
-
-/// Queries shorter than this (letters, digits, ideographs) get no exact-title bonus: a
-/// one-word title is not a headline someone pasted.
-const EXACT_TITLE_MIN_CHARS: usize = 4;
 
 /// Weight of the phrase of all the words of an unquoted item, added to their scores.
 const PROXIMITY_BOOST: f32 = 1.0;
@@ -299,6 +295,20 @@ impl<'a> Builder<'a> {
             .retain(|terms| terms.len() < 2 || rarest(&terms[..terms.len() - 1]) <= COVER_MAX_DOC_FREQ);
     }
 
+    /// The highlighter of a query: every positive text item is a group; `title:` items
+    /// mark titles only. Every backend marks its hits with it.
+    pub fn highlighter(&self, parsed: &ParsedQuery) -> Highlighter {
+        let mut groups = Vec::new();
+        for item in parsed.positive_items() {
+            if let Item::Text { scope, text, phrase } = item {
+                let mut group = self.highlight_group(text, *phrase);
+                group.title_only = *scope == Scope::Title;
+                groups.push(group);
+            }
+        }
+        Highlighter::new(&groups)
+    }
+
     /// What to highlight for a text item: the whole of what was typed, and (unquoted) its
     /// words of two or more characters, or Latin/digit words, for texts without the whole.
     pub fn highlight_group(&self, text: &str, phrase: bool) -> HighlightGroup {
@@ -399,16 +409,7 @@ impl<'a> Builder<'a> {
     /// A pasted headline finds its article first: articles whose whole title is the query
     /// text (folded, punctuation and spaces ignored) get a score no word match reaches.
     fn exact_title(&self, parsed: &ParsedQuery) -> Option<Box<dyn Query>> {
-        let mut text = String::new();
-        for item in parsed.positive_items() {
-            match item {
-                Item::Text { text: t, .. } => text.push_str(t),
-                _ => return None,
-            }
-        }
-        if text.chars().filter(|c| c.is_alphanumeric()).count() < EXACT_TITLE_MIN_CHARS {
-            return None;
-        }
+        let text = parsed.pasted_title()?;
         let term = Term::from_field_u64(self.fields.title_key, crate::post::title_key(&text));
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         Some(Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE)))

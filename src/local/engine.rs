@@ -19,8 +19,7 @@ use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
 use crate::schema::Fields;
-use crate::search::highlight::{Highlighter, make_hit};
-use crate::search::query::{self, ParsedQuery};
+use crate::search::highlight::make_hit;
 use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
 
@@ -121,7 +120,7 @@ impl Engine {
             relaxed = found.total > 0;
         }
         let Found { page, total, facets } = found;
-        let highlighter = highlighter(&builder, parsed);
+        let highlighter = builder.highlighter(parsed);
         let mut hits = Vec::with_capacity(page.len());
         for candidate in page {
             let doc: TantivyDocument = searcher.doc(candidate.address)?;
@@ -161,18 +160,4 @@ impl Engine {
     pub(super) fn id_query(&self, id: &str) -> TermQuery {
         TermQuery::new(Term::from_field_text(self.fields.id, id), IndexRecordOption::Basic)
     }
-}
-
-/// The highlighter of a query: every positive text item is a group; `title:` items mark
-/// titles only.
-fn highlighter(builder: &build::Builder<'_>, parsed: &ParsedQuery) -> Highlighter {
-    let mut groups = Vec::new();
-    for item in parsed.positive_items() {
-        if let query::Item::Text { scope, text, phrase } = item {
-            let mut group = builder.highlight_group(text, *phrase);
-            group.title_only = *scope == query::Scope::Title;
-            groups.push(group);
-        }
-    }
-    Highlighter::new(&groups)
 }

@@ -66,7 +66,26 @@ impl ParsedQuery {
     pub fn positive_items(&self) -> impl Iterator<Item = &Item> {
         self.groups.iter().flatten()
     }
+
+    /// The text a pasted headline would be, for the exact-title bonus every backend gives:
+    /// every positive text item joined; `None` with a tag or category item, or when it has
+    /// fewer than [`EXACT_TITLE_MIN_CHARS`] letters, digits and ideographs.
+    pub fn pasted_title(&self) -> Option<String> {
+        let mut text = String::new();
+        for item in self.positive_items() {
+            match item {
+                Item::Text { text: t, .. } => text.push_str(t),
+                _ => return None,
+            }
+        }
+        let long_enough = text.chars().filter(|c| c.is_alphanumeric()).count() >= EXACT_TITLE_MIN_CHARS;
+        long_enough.then_some(text)
+    }
 }
+
+/// Queries shorter than this (letters, digits, ideographs) get no exact-title bonus: a
+/// one-word title is not a headline someone pasted.
+pub const EXACT_TITLE_MIN_CHARS: usize = 4;
 
 #[derive(Debug)]
 enum Lexeme {
@@ -247,6 +266,15 @@ fn split_field(word: &str) -> Option<(Field, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pasted_title_is_the_text_items_joined_when_long_enough() {
+        let title = |q: &str| parse(q).expect("parses").pasted_title();
+        assert_eq!(title("国务院 常务会议"), Some("国务院常务会议".into()));
+        assert_eq!(title("上海股市 -期货"), Some("上海股市".into()));
+        assert_eq!(title("上海"), None, "under 4 characters");
+        assert_eq!(title("上海股市 tag:财经"), None, "a tag item is not a headline");
+    }
 
     fn text(t: &str) -> Item {
         Item::Text {
