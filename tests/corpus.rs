@@ -2,7 +2,9 @@
 //! it is copied into the project): 10,000 articles indexed and found again by their own
 //! titles, every raw CCTV page through the HTML extractor, thousands of articles written as
 //! Jekyll posts and read back, and the finews posts with their oddities. Each test skips
-//! with a note when the corpus is absent.
+//! with a note when the corpus is absent, and fails then when `XINWEN_REQUIRE_CORPUS` is set.
+
+mod common;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -11,6 +13,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use common::corpus;
 use flate2::read::GzDecoder;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -51,22 +54,6 @@ const MIN_CCTV_IN_XWLB: usize = 2_500;
 /// has it. The 3 of 2,567 that do not are the source's doing: an empty `content_area`, a
 /// page without one, a page whose story starts differently from the program list's.
 const MIN_CCTV_STORY_RATE: f64 = 0.99;
-
-/// The corpus folder, or `None` (with a note) when it is absent; absence fails the test
-/// instead when `XINWEN_REQUIRE_CORPUS` is set, as `.ci/run` sets it.
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("XINWEN_REQUIRE_CORPUS").is_none(),
-            "{} is absent and XINWEN_REQUIRE_CORPUS is set",
-            dir.display()
-        );
-        eprintln!("skip: {} absent", dir.display());
-        return None;
-    }
-    Some(dir)
-}
 
 /// The lines of a gzipped JSONL file.
 fn gz_lines(path: &Path) -> impl Iterator<Item = String> {

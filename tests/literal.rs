@@ -8,10 +8,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::LazyLock;
 
-use common::{build_index, fixture, good_inputs};
+use common::{build_index, corpus, fixture, good_inputs};
 use proptest::prelude::*;
 use tempfile::TempDir;
 use xinwen::literal::normalize;
@@ -249,22 +249,6 @@ proptest! {
         let expected = containing(articles, typed);
         prop_assert!(expected.is_subset(&found), "{typed:?}: {:?} missing", expected.difference(&found).collect::<Vec<_>>());
     }
-}
-
-/// The corpus folder, or `None` (with a note) when it is absent; absence fails the test
-/// instead when `XINWEN_REQUIRE_CORPUS` is set.
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("XINWEN_REQUIRE_CORPUS").is_none(),
-            "{} is absent and XINWEN_REQUIRE_CORPUS is set",
-            dir.display()
-        );
-        eprintln!("skip: {} absent", dir.display());
-        return None;
-    }
-    Some(dir)
 }
 
 /// A small deterministic generator (xorshift64*): the same queries on every run.

@@ -12,6 +12,22 @@ use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
 use xinwen::search::{Engine, SearchRequest, SearchResponse};
 use xinwen::store::IndexDir;
 
+/// The corpus folder, or `None` (with a note) when it is absent; absence fails the test
+/// instead when `XINWEN_REQUIRE_CORPUS` is set, as `.ci/run` sets it.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("XINWEN_REQUIRE_CORPUS").is_none(),
+            "{} is absent and XINWEN_REQUIRE_CORPUS is set",
+            dir.display()
+        );
+        eprintln!("skip: {} absent", dir.display());
+        return None;
+    }
+    Some(dir)
+}
+
 /// The keys of every hit, in the JSON of `xinwen search --json` and of `/api/search`, sorted.
 pub const HIT_KEYS: [&str; 9] = [
     "categories",
