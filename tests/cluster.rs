@@ -1184,6 +1184,17 @@ fn index_search_get_stats_and_delete_with_backend_print_what_the_local_index_pri
         let expected = format!("{} articles in {url}", common::GOOD_ARTICLES);
         assert!(second.ends_with(&expected), "{round}: {second}");
     }
+    // An operator's typo beside the real inputs: --prune deletes nothing, and says so.
+    let typo = [&["index", "--prune"], &cluster_place[..], &inputs, &["fixtures/postz"]].concat();
+    let (_, err, code) = xinwen(&typo);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was deleted"), "{err}");
+    let stats = cluster.client().stats().expect("stats");
+    assert_eq!(
+        stats.articles as usize,
+        common::GOOD_ARTICLES,
+        "a typo'd path pruned articles"
+    );
 
     for query in [
         "上海",
