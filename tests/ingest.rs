@@ -228,7 +228,7 @@ fn rejected_inputs_are_never_searchable() {
     }
 }
 
-/// FIXTURES.md expects line 3 (`no-title-line`) to be rejected as "missing title". The
+/// Line 3 (`no-title-line`) has no title (FIXTURES.md, query 88). The
 /// engine indexes it under the start of its body, which is right for a user: real wire
 /// flashes often have no headline (11,543 of the 102,729 finflash items in
 /// `shared/corpus` have none) and must stay findable.
