@@ -51,6 +51,11 @@ impl From<ClusterError> for IndexError {
         match e {
             ClusterError::Unavailable { failures } => IndexError::NoNodeAnswered(failures),
             ClusterError::UnknownId(id) => IndexError::UnknownId(id),
+            // The local lock's error: the same message, code (409 `index_locked`) and exit.
+            ClusterError::Locked { url, holder } => IndexError::Locked {
+                path: PathBuf::from(url),
+                holder,
+            },
             other => IndexError::Refused(other.to_string()),
         }
     }
@@ -74,15 +79,12 @@ impl SearchBackend for ClusterBackend {
         Ok(self.client.get(id)?)
     }
 
-    /// Not built on the cluster yet: no related articles (the README says so).
-    fn related(&self, id: &str, _limit: usize) -> Result<Vec<Article>> {
-        self.client.get(id)?;
-        Ok(Vec::new())
+    fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>> {
+        Ok(self.client.related(id, limit)?)
     }
 
-    /// Not built on the cluster yet: no completions (the README says so).
-    fn suggest(&self, _partial: &str, _limit: usize) -> Result<Vec<String>> {
-        Ok(Vec::new())
+    fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<String>> {
+        Ok(self.client.suggest(partial, limit)?)
     }
 
     fn stats(&self) -> Result<Stats> {
@@ -170,10 +172,14 @@ impl<'a> ClusterJob<'a> {
         }
         let write = WriteOptions {
             rebuild: options.rebuild,
+            wait: options.wait,
+            lease_ttl: super::lease::ttl_from_env()?,
             ..WriteOptions::default()
         };
+        let session = WriteSession::begin_job(&backend.client, write, &options.holder)?;
+        crate::local::indexer::pause_point("locked");
         Ok(ClusterJob {
-            session: WriteSession::begin(&backend.client, write)?,
+            session,
             report: IndexReport {
                 rebuilt: options.rebuild,
                 ..IndexReport::default()

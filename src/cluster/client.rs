@@ -57,8 +57,11 @@ pub struct ClusterClient {
     pub(crate) spec: ClusterSpec,
     pub(crate) connections: Vec<Connection>,
     translator: Translator,
+    timeouts: Timeouts,
     next: AtomicUsize,
     live: Mutex<Option<(Generation, Instant)>>,
+    /// The shards whose columns were found to be this xinwen's.
+    pub(crate) schema_checked: Mutex<Vec<(Generation, usize)>>,
 }
 
 impl std::fmt::Debug for ClusterClient {
@@ -81,14 +84,21 @@ impl ClusterClient {
             spec,
             connections,
             translator: Translator::new(analyzer),
+            timeouts: options.timeouts,
             next: AtomicUsize::new(0),
             live: Mutex::new(None),
+            schema_checked: Mutex::new(Vec::new()),
         }
     }
 
     /// The cluster spec.
     pub fn spec(&self) -> &ClusterSpec {
         &self.spec
+    }
+
+    /// The connect and query timeouts of this client.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// The translator (and analyzer) of this client.
@@ -155,6 +165,15 @@ impl ClusterClient {
         Ok(generation)
     }
 
+    /// The live table set, for a read: refused ([`ClusterError::OldSchema`]) when an
+    /// older xinwen made its tables. Writes check the set they write to instead, so a
+    /// rebuild can replace an old live set.
+    pub(crate) fn readable_generation(&self) -> Result<Generation, ClusterError> {
+        let generation = self.live_generation()?;
+        self.check_schema(generation)?;
+        Ok(generation)
+    }
+
     /// Forgets the cached pointer (after a switch).
     pub(crate) fn forget_pointer(&self) {
         if let Ok(mut cached) = self.live.lock() {
@@ -172,11 +191,14 @@ impl ClusterClient {
     pub fn search_parsed(&self, parsed_request: &ParsedRequest) -> Result<ClusterResponse, ClusterError> {
         let started = Instant::now();
         let ParsedRequest { request, query: parsed } = parsed_request;
-        let table = self.spec.distributed_table(self.live_generation()?);
+        let table = self.spec.distributed_table(self.readable_generation()?);
         let builder = self.translator.builder();
         let mut found = self.run_search(self.translator.search(request, parsed, &table, Mode::AllWords)?)?;
         let mut relaxed = false;
-        if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
+        // Relaxed only on a complete answer: with a shard missing, no match among the
+        // others says nothing of the missing one's, and the any-word hits would stand in
+        // for all-word hits it holds.
+        if found.total == 0 && found.warnings.is_empty() && builder.relaxable_concepts(parsed) > 1 {
             let retry = self.run_search(self.translator.search(request, parsed, &table, Mode::AnyWord)?)?;
             relaxed = retry.total > 0;
             found = Found {
@@ -288,7 +310,7 @@ impl ClusterClient {
 
     /// One whole stored article.
     pub fn get(&self, id: &str) -> Result<Article, ClusterError> {
-        let table = self.spec.distributed_table(self.live_generation()?);
+        let table = self.spec.distributed_table(self.readable_generation()?);
         let sql = format!(
             "SELECT id, xid, title, body, url, tags, categories, date, dated, source FROM {table} WHERE id={} LIMIT 1",
             doc_id(id)

@@ -56,6 +56,35 @@ pub enum ClusterError {
     /// An article id that is not in the cluster.
     #[error("no article with id {0:?}")]
     UnknownId(String),
+    /// Another job holds the cluster's writer lease ([`super::lease`]).
+    #[error("the index at {url} is locked by another writer ({holder}); wait for it, or pass --wait")]
+    Locked {
+        /// The cluster, as a backend URL.
+        url: String,
+        /// Who holds the lease and until when.
+        holder: String,
+    },
+    /// This job's lease was lost (it expired and another job took it): it stopped writing.
+    #[error(
+        "this job lost the cluster's writer lease ({0}) and stopped writing; what it wrote before stays: \
+         run it again"
+    )]
+    LeaseLost(String),
+    /// A table made by an older xinwen: it lacks columns this one reads and writes.
+    #[error(
+        "{node}: table {table} was made for an older xinwen (it lacks {missing}); searchd keeps a table's \
+         first schema, so: stop searchd, remove the table's files, start it on the configuration \
+         `xinwen backend config` prints, and run `xinwen index --backend … --rebuild` (CLUSTER.md, \
+         \"Upgrading the tables\")"
+    )]
+    OldSchema {
+        /// The node, `host:port`.
+        node: String,
+        /// The table.
+        table: String,
+        /// The columns it lacks, comma-separated.
+        missing: String,
+    },
 }
 
 impl ClusterError {
@@ -65,9 +94,12 @@ impl ClusterError {
             ClusterError::InvalidSpec(_) => "invalid_backend",
             ClusterError::Query(e) => e.code().name(),
             ClusterError::Unavailable { .. } => "backend_unavailable",
-            ClusterError::Engine { .. } | ClusterError::Protocol { .. } | ClusterError::Misconfigured { .. } => {
-                "backend_error"
-            }
+            ClusterError::Engine { .. }
+            | ClusterError::Protocol { .. }
+            | ClusterError::Misconfigured { .. }
+            | ClusterError::OldSchema { .. }
+            | ClusterError::LeaseLost(_) => "backend_error",
+            ClusterError::Locked { .. } => "index_locked",
             ClusterError::UnknownId(_) => "not_found",
             ClusterError::PruneRefused(_) => "prune_refused",
         }

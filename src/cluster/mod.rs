@@ -7,7 +7,9 @@
 //! - [`sphinxql`]: the MySQL-protocol client, quoting and escaping;
 //! - [`translate`]: parsed query → SphinxQL;
 //! - [`client`]: search and get against the distributed tables;
+//! - `related`, [`suggest`]: related articles and completions, chosen as locally;
 //! - [`status`]: stats, node health, the check that a shard keeps xinwen's tokens;
+//! - [`lease`]: the one-writer lease a job holds while it writes;
 //! - [`write`]: upserts and deletes on the shards, batches and retries, rebuild switch;
 //! - [`backend`]: all of it behind the seam ([`crate::backend`]), for `--backend`.
 //!
@@ -19,10 +21,13 @@ pub mod client;
 pub mod config;
 pub mod document;
 mod error;
+pub mod lease;
+mod related;
 mod rows;
 pub mod spec;
 pub mod sphinxql;
 pub mod status;
+pub mod suggest;
 pub mod translate;
 pub mod write;
 

@@ -7,6 +7,7 @@ use crate::post::format_date;
 
 use super::ClusterError;
 use super::client::ClusterClient;
+use super::document::{BIGINT_ATTRS, FIELDS, MVA_ATTRS, STRING_ATTRS, UINT_ATTRS};
 use super::rows::cell;
 use super::spec::Generation;
 use super::sphinxql::{Failure, ResultSet};
@@ -44,7 +45,7 @@ const PROBE_KEYWORDS: [&str; 2] = ["中国@1", "3_2e_5_25_@3"];
 impl ClusterClient {
     /// Articles and date range over the shards that answer.
     pub fn stats(&self) -> Result<ClusterStats, ClusterError> {
-        let generation = self.live_generation()?;
+        let generation = self.readable_generation()?;
         let table = self.spec.distributed_table(generation);
         let sql = format!(
             "SELECT id FROM {table} LIMIT 0; SHOW META; \
@@ -78,10 +79,76 @@ impl ClusterClient {
         })
     }
 
+    /// Checks that every answering node's shard of `generation` has this xinwen's columns
+    /// ([`ClusterClient::check_columns`]), once per client: a node that does not answer is
+    /// checked when it answers again.
+    pub(crate) fn check_schema(&self, generation: Generation) -> Result<(), ClusterError> {
+        for shard in 0..self.connections.len() {
+            let done = |checked: &Vec<(Generation, usize)>| checked.contains(&(generation, shard));
+            if self.schema_checked.lock().map(|c| done(&c)).unwrap_or(false) {
+                continue;
+            }
+            match self.check_columns(generation, shard) {
+                Ok(()) => {
+                    if let Ok(mut checked) = self.schema_checked.lock() {
+                        checked.push((generation, shard));
+                    }
+                }
+                Err(ClusterError::Unavailable { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that shard `shard` of `generation` has every column this xinwen reads and
+    /// writes (`DESCRIBE`): a table made by an older one (before the literal fields, say)
+    /// would fail every search, or silently match less.
+    pub fn check_columns(&self, generation: Generation, shard: usize) -> Result<(), ClusterError> {
+        let table = self.spec.shard_table(generation, shard);
+        let connection = self
+            .connections
+            .get(shard)
+            .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))?;
+        let node = connection.node().to_string();
+        let sets = connection.run(&format!("DESCRIBE {table}")).map_err(|f| match f {
+            Failure::Down(why) => ClusterError::Unavailable {
+                failures: vec![format!("{node}: {why}")],
+            },
+            Failure::Refused(message) => ClusterError::Engine {
+                node: node.clone(),
+                message,
+            },
+        })?;
+        let found: Vec<String> = sets
+            .first()
+            .map(|set| set.rows.iter().filter_map(|r| r.first().cloned().flatten()).collect())
+            .unwrap_or_default();
+        let missing: Vec<&str> = FIELDS
+            .iter()
+            .chain(&STRING_ATTRS)
+            .chain(&BIGINT_ATTRS)
+            .chain(&UINT_ATTRS)
+            .chain(&MVA_ATTRS)
+            .copied()
+            .filter(|column| !found.iter().any(|f| f == column))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ClusterError::OldSchema {
+                node,
+                table,
+                missing: missing.join(", "),
+            });
+        }
+        Ok(())
+    }
+
     /// Checks that shard `shard` of `generation` keeps xinwen's tokens whole: the probe
     /// `中国 _ 3_2e_5_25_` must come back as two keywords at positions 1 and 3 (the
     /// charset keeps ideographs and escapes whole, `_` is a stopword that keeps its place).
+    /// Its columns are checked first ([`ClusterClient::check_columns`]).
     pub fn check_shard(&self, generation: Generation, shard: usize) -> Result<(), ClusterError> {
+        self.check_columns(generation, shard)?;
         let table = self.spec.shard_table(generation, shard);
         let connection = self
             .connections

@@ -2,7 +2,8 @@
 //! (`REPLACE INTO NAME_a_I` on node I), in batches; an unchanged article (same content
 //! hash) is not written again; a batch that fails is retried as it was (`REPLACE` by id is
 //! idempotent) and, when it still fails, reported with its ids. A rebuild writes the other
-//! table set and moves the pointer only when every batch went in.
+//! table set and moves the pointer only when every batch went in. A session holds the
+//! cluster's writer [`Lease`] from its start to its end: one job writes at a time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use crate::post::Article;
 use super::ClusterError;
 use super::client::ClusterClient;
 use super::document::{EngineRow, columns, doc_id, row, shard_of};
+use super::lease::{LEASE_TTL, Lease};
 use super::spec::Generation;
 use super::sphinxql::{Failure, MAX_PACKET_BYTES, quote};
 
@@ -41,6 +43,10 @@ pub struct WriteOptions {
     pub attempts: u32,
     /// Pause before the first retry.
     pub retry_pause: Duration,
+    /// Wait for another job's lease instead of failing at once.
+    pub wait: bool,
+    /// How long the lease lasts unless renewed.
+    pub lease_ttl: Duration,
 }
 
 impl Default for WriteOptions {
@@ -50,6 +56,8 @@ impl Default for WriteOptions {
             batch_articles: BATCH_ARTICLES,
             attempts: ATTEMPTS,
             retry_pause: RETRY_PAUSE,
+            wait: false,
+            lease_ttl: LEASE_TTL,
         }
     }
 }
@@ -103,11 +111,27 @@ pub struct WriteSession<'a> {
     /// Document ids upserted in this session: what a prune keeps.
     seen: HashSet<u64>,
     report: WriteReport,
+    /// Held until the session is dropped.
+    lease: Lease,
 }
 
 impl<'a> WriteSession<'a> {
-    /// Begins a session on the live table set, or (rebuild) on the other one, emptied.
+    /// Begins a session on the live table set, or (rebuild) on the other one, emptied;
+    /// takes the writer lease first ([`WriteSession::begin_job`] names the job).
     pub fn begin(client: &'a ClusterClient, options: WriteOptions) -> Result<WriteSession<'a>, ClusterError> {
+        WriteSession::begin_job(client, options, "a xinwen write session")
+    }
+
+    /// [`WriteSession::begin`] for `job`, the name another job sees while this one holds
+    /// the lease.
+    pub fn begin_job(
+        client: &'a ClusterClient,
+        options: WriteOptions,
+        job: &str,
+    ) -> Result<WriteSession<'a>, ClusterError> {
+        let lease = Lease::take(client, job, options.wait, options.lease_ttl)?;
+        // Read once the lease is held: a rebuild that finished meanwhile moved the pointer.
+        client.forget_pointer();
         let live = client.live_generation()?;
         let generation = if options.rebuild { live.other() } else { live };
         let shards = client.spec().nodes.len();
@@ -134,6 +158,7 @@ impl<'a> WriteSession<'a> {
                 generation: generation.letter().to_string(),
                 ..WriteReport::default()
             },
+            lease,
         };
         if options.rebuild {
             for shard in 0..shards {
@@ -250,8 +275,9 @@ impl<'a> WriteSession<'a> {
         self.client.spec().shard_table(self.generation, shard)
     }
 
-    /// Runs a statement on the node that holds `shard`.
+    /// Runs a statement on the node that holds `shard`, while this job holds the lease.
     fn on_shard(&self, shard: usize, sql: &str) -> Result<Vec<super::sphinxql::ResultSet>, ClusterError> {
+        self.lease.check()?;
         let connection = self
             .client
             .connection(shard)
@@ -286,11 +312,14 @@ impl<'a> WriteSession<'a> {
                     self.report.unchanged += unchanged;
                     return Ok(());
                 }
+                // Another job may be writing now: stop, with nothing more written.
+                Err(e @ ClusterError::LeaseLost(_)) => return Err(e),
                 // A statement the engine refuses will be refused again: no retry.
                 Err(
                     e @ (ClusterError::Engine { .. }
                     | ClusterError::Protocol { .. }
-                    | ClusterError::Misconfigured { .. }),
+                    | ClusterError::Misconfigured { .. }
+                    | ClusterError::OldSchema { .. }),
                 ) => {
                     last = Some(e);
                     self.fail(shard, &batch, last.as_ref(), attempt);
@@ -382,6 +411,7 @@ impl<'a> WriteSession<'a> {
     /// answer leaves the nodes disagreeing: the error says so, and running the switch again
     /// (another rebuild, or `finish` of one) settles it.
     fn switch(&mut self) -> Result<(), ClusterError> {
+        self.lease.confirm()?;
         let meta = self.client.spec().meta_table();
         let sql = format!(
             "REPLACE INTO {meta} (id, note, live) VALUES (1, '', {})",

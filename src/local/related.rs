@@ -10,6 +10,7 @@ use tantivy::{Searcher, TantivyDocument, Term};
 
 use super::Engine;
 use super::bm25::Bm25TermQuery;
+use crate::analysis::ChineseAnalyzer;
 use crate::config::MAX_RELATED;
 use crate::error::Result;
 use crate::post::Article;
@@ -21,7 +22,7 @@ const RELATED_TERMS: usize = 25;
 const RELATED_MAX_DF_PERCENT: u64 = 10;
 
 /// How much a word in a related article's title counts against one in its body.
-const RELATED_TITLE_WEIGHT: f32 = 2.0;
+pub(crate) const RELATED_TITLE_WEIGHT: f32 = 2.0;
 
 /// The characters of an article's body read for its telling words: a news story says what
 /// it is about in its opening, and segmenting the whole of a multi-megabyte article on every
@@ -69,43 +70,61 @@ impl Engine {
         Ok(out)
     }
 
-    /// The words that characterise `article`, best first, with their weights: the words of
-    /// the main segmentation of its title and of the first [`RELATED_BODY_CHARS`] characters
-    /// of its body (no single characters, no bare numbers), each weighted by its frequency
-    /// there × its idf over the bodies, leaving out the words too
-    /// common to tell stories apart (in more than [`RELATED_MAX_DF_PERCENT`]% of articles)
-    /// and those no other article has. Ties go to the word that sorts first, so the choice
-    /// never depends on hashing (tantivy's `MoreLikeThisQuery` broke ties at random).
+    /// The words that characterise `article` ([`telling_words`]), with this index's
+    /// document frequencies over the bodies.
     fn related_terms(&self, searcher: &Searcher, article: &Article) -> Result<Vec<(String, f64)>> {
-        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-        let body = match article.body.char_indices().nth(RELATED_BODY_CHARS) {
-            Some((end, _)) => &article.body[..end],
-            None => &article.body,
-        };
-        for text in [article.title.as_str(), body] {
-            for piece in self.analyzer.analyze(text) {
-                if !piece.main || piece.text.chars().count() < 2 || piece.text.chars().all(|c| c.is_ascii_digit()) {
-                    continue;
-                }
-                *counts.entry(piece.text).or_default() += 1;
-            }
-        }
         // Document frequencies count deleted articles until segments merge; so does this total.
         let docs = searcher.total_num_docs()?;
-        // At least 2, so a small index still finds words.
-        let max_df = (docs * RELATED_MAX_DF_PERCENT / 100).max(2);
-        let mut weighted = Vec::with_capacity(counts.len());
-        for (text, tf) in counts {
-            let df = searcher.doc_freq(&Term::from_field_text(self.fields.body, &text))?;
-            if !(2..=max_df).contains(&df) {
+        telling_words(candidate_words(&self.analyzer, article), docs, |text| {
+            Ok(searcher.doc_freq(&Term::from_field_text(self.fields.body, text))?)
+        })
+    }
+}
+
+/// The words of an article that may tell it apart, with their counts: the words of the
+/// main segmentation of its title and of the first [`RELATED_BODY_CHARS`] characters of
+/// its body (no single characters, no bare numbers). Shared by every backend.
+pub(crate) fn candidate_words(analyzer: &ChineseAnalyzer, article: &Article) -> BTreeMap<String, u32> {
+    let mut counts: BTreeMap<String, u32> = BTreeMap::new();
+    let body = match article.body.char_indices().nth(RELATED_BODY_CHARS) {
+        Some((end, _)) => &article.body[..end],
+        None => &article.body,
+    };
+    for text in [article.title.as_str(), body] {
+        for piece in analyzer.analyze(text) {
+            if !piece.main || piece.text.chars().count() < 2 || piece.text.chars().all(|c| c.is_ascii_digit()) {
                 continue;
             }
-            let df = df.min(docs) as f64;
-            let idf = (1.0f64 + (docs as f64 - df + 0.5) / (df + 0.5)).ln();
-            weighted.push((text, f64::from(tf) * idf));
+            *counts.entry(piece.text).or_default() += 1;
         }
-        weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        weighted.truncate(RELATED_TERMS);
-        Ok(weighted)
     }
+    counts
+}
+
+/// The words that characterise an article, best first, with their weights: each of its
+/// [`candidate_words`] weighted by its count × its idf among `docs` articles (`df` gives
+/// a word's document frequency), leaving out the words too common to tell stories apart
+/// (in more than [`RELATED_MAX_DF_PERCENT`]% of articles) and those no other article has.
+/// Ties go to the word that sorts first, so the choice never depends on hashing (tantivy's
+/// `MoreLikeThisQuery` broke ties at random).
+pub(crate) fn telling_words(
+    counts: BTreeMap<String, u32>,
+    docs: u64,
+    mut df: impl FnMut(&str) -> Result<u64>,
+) -> Result<Vec<(String, f64)>> {
+    // At least 2, so a small index still finds words.
+    let max_df = (docs * RELATED_MAX_DF_PERCENT / 100).max(2);
+    let mut weighted = Vec::with_capacity(counts.len());
+    for (text, tf) in counts {
+        let df = df(&text)?;
+        if !(2..=max_df).contains(&df) {
+            continue;
+        }
+        let df = df.min(docs) as f64;
+        let idf = (1.0f64 + (docs as f64 - df + 0.5) / (df + 0.5)).ln();
+        weighted.push((text, f64::from(tf) * idf));
+    }
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    weighted.truncate(RELATED_TERMS);
+    Ok(weighted)
 }
