@@ -34,8 +34,8 @@ use readable::Readable;
 
 const CURRENT: &str = "CURRENT";
 const LOCK: &str = ".xinwen.lock";
-const MANIFEST: &str = "xinwen.json";
-const USER_DICT: &str = "user_dict.txt";
+pub(crate) const MANIFEST: &str = "xinwen.json";
+pub(crate) const USER_DICT: &str = "user_dict.txt";
 const GEN_PREFIX: &str = "gen-";
 /// Present in a generation from its creation until it is published.
 const BUILDING: &str = "xinwen.building";
@@ -204,17 +204,7 @@ impl IndexDir {
     ///
     /// [`publish`]: IndexDir::publish
     pub fn create_generation(&self, user_dict: Option<&Path>) -> Result<OpenIndex, IndexError> {
-        fs::create_dir_all(&self.root).map_err(self.io(format!("cannot create {}", self.root.display())))?;
-        let next = self
-            .generations()?
-            .iter()
-            .filter_map(|p| generation_number(p))
-            .max()
-            .unwrap_or(0)
-            + 1;
-        let generation = self.root.join(format!("{GEN_PREFIX}{next:06}"));
-        fs::create_dir(&generation).map_err(self.io(format!("cannot create {}", generation.display())))?;
-        write_synced(&generation.join(BUILDING), b"").map_err(self.io("cannot mark the new generation"))?;
+        let generation = self.reserve_generation()?;
         let analyzer = load_analyzer(user_dict)?;
         if let Some(dict) = user_dict {
             fs::copy(dict, generation.join(USER_DICT)).map_err(self.io(format!("cannot copy {}", dict.display())))?;
@@ -238,6 +228,25 @@ impl IndexDir {
             generation,
             manifest,
         })
+    }
+
+    /// Makes the next generation's directory, empty but for the building mark (what a
+    /// restore fills; [`create_generation`] puts a new index in it).
+    ///
+    /// [`create_generation`]: IndexDir::create_generation
+    pub fn reserve_generation(&self) -> Result<PathBuf, IndexError> {
+        fs::create_dir_all(&self.root).map_err(self.io(format!("cannot create {}", self.root.display())))?;
+        let next = self
+            .generations()?
+            .iter()
+            .filter_map(|p| generation_number(p))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let generation = self.root.join(format!("{GEN_PREFIX}{next:06}"));
+        fs::create_dir(&generation).map_err(self.io(format!("cannot create {}", generation.display())))?;
+        write_synced(&generation.join(BUILDING), b"").map_err(self.io("cannot mark the new generation"))?;
+        Ok(generation)
     }
 
     /// Makes `generation` the live one: `CURRENT` is replaced by a rename, so a reader
