@@ -115,3 +115,9 @@ pub const MAX_OPEN_NODES: usize = 256;
 
 /// The most formatting elements (`<b>`, `<a>`, `<font>` …) the tree builder may hold.
 pub const MAX_FORMATTING: usize = 32;
+
+/// Largest snapshot manifest a restore reads (about 30,000 files' worth).
+pub const MAX_SNAPSHOT_MANIFEST_BYTES: usize = 8 * 1024 * 1024;
+
+/// Most files a snapshot's manifest may list.
+pub const MAX_SNAPSHOT_FILES: usize = 100_000;

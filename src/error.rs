@@ -298,6 +298,72 @@ impl ErrorCode for IndexError {
     }
 }
 
+/// Errors of snapshots: writing a copy of the live generation, and restoring one.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    /// The snapshot cannot be written where asked (a missing directory, a bad path).
+    #[error("cannot write the snapshot {path}: {reason}; nothing was written")]
+    Destination {
+        /// Where the snapshot was to go.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The disk filled up while the snapshot was written; its partial file was removed.
+    #[error("no space left on device writing the snapshot {path}: its partial file was removed")]
+    NoSpace {
+        /// Where the snapshot was to go.
+        path: PathBuf,
+    },
+    /// Another snapshot is being written to the same place.
+    #[error("another snapshot is being written to {path}; retry when it is done")]
+    Busy {
+        /// The file (or directory) being written.
+        path: PathBuf,
+    },
+    /// A snapshot whose bytes are not what its manifest says: damaged or truncated.
+    #[error("the snapshot {path} is damaged: {reason}; nothing was restored")]
+    Damaged {
+        /// The snapshot file.
+        path: PathBuf,
+        /// What does not match.
+        reason: String,
+    },
+    /// A snapshot that holds what a snapshot must not (links, paths leaving the index,
+    /// entries its manifest does not list, another version's index).
+    #[error("the snapshot {path} is refused: {reason}; nothing was restored")]
+    Refused {
+        /// The snapshot file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A filesystem error.
+    #[error("{context}")]
+    Io {
+        /// What we were doing.
+        context: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index could not be read or locked.
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+impl ErrorCode for SnapshotError {
+    fn code(&self) -> Code {
+        match self {
+            SnapshotError::NoSpace { .. } => Code::NoSpace,
+            SnapshotError::Busy { .. } => Code::SnapshotInProgress,
+            SnapshotError::Damaged { .. } | SnapshotError::Refused { .. } => Code::InvalidSnapshot,
+            SnapshotError::Destination { .. } | SnapshotError::Io { .. } => Code::Internal,
+            SnapshotError::Index(e) => e.code(),
+        }
+    }
+}
+
 fn no_space_message(path: &std::path::Path, committed: bool) -> String {
     if committed {
         format!(
@@ -454,6 +520,9 @@ error_codes! {
     NotAnObject "not_an_object" User 400 "rejected: a record that is not a JSON object";
     NotAFile "not_a_file" User 400 "rejected: a news file name on something that is not a file";
     BackendUnavailable "backend_unavailable" Unavailable 503 "no node of the cluster backend answered (`--backend`)";
+    SnapshotsDisabled "snapshots_disabled" User 403 "`POST /api/snapshots` on a server started without `--snapshot-dir`";
+    SnapshotInProgress "snapshot_in_progress" Conflict 409 "another snapshot is being written to the same place";
+    InvalidSnapshot "invalid_snapshot" User 400 "a snapshot that is damaged, truncated or refused (`xinwen restore`)";
 }
 
 impl PartialEq<&str> for Code {

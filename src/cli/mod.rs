@@ -7,6 +7,7 @@ mod generations;
 mod index;
 mod search;
 mod serve;
+mod snapshot;
 mod terminal;
 
 use std::ffi::OsString;
@@ -21,6 +22,7 @@ pub use generations::GenerationsArgs;
 pub use index::IndexArgs;
 pub use search::SearchArgs;
 pub use serve::ServeArgs;
+pub use snapshot::{RestoreArgs, SnapshotArgs};
 
 use crate::backend::{IndexBackend, SearchBackend};
 use crate::cluster::{ClusterBackend, ClusterSpec};
@@ -61,6 +63,10 @@ pub enum Command {
     Generations(GenerationsArgs),
     /// Set up a Sphinx / Manticore cluster backend (`backend config`).
     Backend(BackendArgs),
+    /// Write a snapshot (a tar) of the live generation, while jobs and servers run.
+    Snapshot(SnapshotArgs),
+    /// Install a snapshot as the live generation, after verifying every checksum.
+    Restore(RestoreArgs),
 }
 
 /// The index location option shared by every subcommand.
@@ -211,6 +217,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(args) => serve::run(args),
         Command::Generations(args) => generations::run(args),
         Command::Backend(args) => backend::run(args),
+        Command::Snapshot(args) => snapshot::run_snapshot(args),
+        Command::Restore(args) => snapshot::run_restore(args),
     }
 }
 

@@ -19,6 +19,7 @@ pub(crate) mod proximity;
 pub(crate) mod related;
 mod rerank;
 pub mod schema;
+pub mod snapshot;
 mod stats;
 pub mod store;
 pub(crate) mod suggest;
