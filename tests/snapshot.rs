@@ -5,13 +5,14 @@
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::local::snapshot::{self, SnapshotFile, SnapshotManifest};
 use xinwen::search::{Engine, SearchRequest};
-use xinwen::server::Shared;
+use xinwen::server::{ServerOptions, Shared, SnapshotTarget};
 use xinwen::store::IndexDir;
 
 fn fixtures(sub: &str) -> PathBuf {
@@ -497,6 +498,85 @@ fn a_snapshot_to_a_missing_directory_or_of_a_cluster_is_a_clear_error() {
     let (code, _, stderr) = xinwen(&["restore", "--backend", "manticore://127.0.0.1:9/news", text(&out)]);
     assert_eq!(code, Some(2));
     assert!(stderr.starts_with("xinwen: restore is a local index's"), "{stderr}");
+}
+
+#[tokio::test]
+async fn http_snapshots_need_the_token_and_a_snapshot_dir_and_go_one_at_a_time() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = build(&tmp.path().join("index"), &[fixtures("posts")]);
+    let backups = tmp.path().join("backups");
+    std::fs::create_dir(&backups).expect("mkdir");
+    let shared = Arc::new(Shared::open(dir.clone()).expect("open"));
+    let enabled = ServerOptions {
+        admin_token: Some("s3cret".into()),
+        snapshots: Some(SnapshotTarget::new(dir.clone(), backups.clone()).expect("target")),
+        ..ServerOptions::default()
+    };
+    let routes = xinwen::server::routes(shared.clone(), &enabled);
+    let post = |auth: Option<&str>| {
+        let mut request = warp::test::request()
+            .method("POST")
+            .path("/api/snapshots")
+            .body(r#"{"path":"/tmp/elsewhere.tar"}"#);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        request
+    };
+    let body = |reply: &warp::http::Response<warp::hyper::body::Bytes>| -> serde_json::Value {
+        serde_json::from_slice(reply.body()).expect("json")
+    };
+
+    let denied = post(None).reply(&routes).await;
+    assert_eq!(denied.status(), 401);
+    assert_eq!(body(&denied)["error"]["code"], "unauthorized");
+
+    let made = post(Some("Bearer s3cret")).reply(&routes).await;
+    assert_eq!(made.status(), 201);
+    let made = body(&made);
+    let name = made["name"].as_str().expect("name").to_string();
+    assert!(
+        name.starts_with("xinwen-gen-000001-") && name.ends_with("Z.tar"),
+        "{name}"
+    );
+    let path = backups.join(&name);
+    assert_eq!(made["path"], text(&path));
+    assert_eq!(made["articles"], count(&dir));
+    assert_eq!(made["generation"], "gen-000001");
+    assert_eq!(made["bytes"], std::fs::metadata(&path).expect("written").len());
+    assert_eq!(made["sha256"], sha256_of(&path).as_str());
+    assert!(!Path::new("/tmp/elsewhere.tar").exists(), "the body names no path");
+
+    // A snapshot being written there (by this server or another) answers 409.
+    let lock = std::fs::File::open(backups.join(".xinwen-snapshot.lock")).expect("lock file");
+    lock.lock().expect("hold the lock");
+    let busy = post(Some("Bearer s3cret")).reply(&routes).await;
+    assert_eq!(busy.status(), 409);
+    assert_eq!(
+        body(&busy),
+        json!({"error": {"code": "snapshot_in_progress", "message":
+            format!("another snapshot is being written to {}; retry when it is done", backups.display())}})
+    );
+    drop(lock);
+
+    let no_dir = xinwen::server::routes(
+        shared.clone(),
+        &ServerOptions {
+            admin_token: Some("s3cret".into()),
+            ..ServerOptions::default()
+        },
+    );
+    let disabled = post(Some("Bearer s3cret")).reply(&no_dir).await;
+    assert_eq!(disabled.status(), 403);
+    assert_eq!(
+        body(&disabled),
+        json!({"error": {"code": "snapshots_disabled", "message":
+            "snapshots are disabled: start the server with --snapshot-dir DIR"}})
+    );
+    let no_token = xinwen::server::routes(shared, &ServerOptions::default());
+    let disabled = post(Some("Bearer s3cret")).reply(&no_token).await;
+    assert_eq!(disabled.status(), 403);
+    assert_eq!(body(&disabled)["error"]["code"], "admin_disabled");
 }
 
 /// On a 2 MiB tmpfs at $2 (a private mount namespace): the disk filled to 40 KiB from full,

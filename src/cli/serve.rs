@@ -14,7 +14,8 @@ use crate::config::{
     DEFAULT_SOURCES,
 };
 use crate::error::IndexError;
-use crate::server::{self, ConnectionLimits, ServerOptions, Shared};
+use crate::server::{self, ConnectionLimits, ServerOptions, Shared, SnapshotTarget};
+use crate::store::IndexDir;
 
 /// Arguments of `xinwen serve`.
 #[derive(Debug, clap::Args)]
@@ -37,6 +38,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000),
           default_value_t = DEFAULT_MAX_CONNECTIONS as u32)]
     max_connections: u32,
+    /// Enable `POST /api/snapshots` (with the admin token), writing snapshots into DIR.
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
 }
 
 use crate::config::MAX_TIMEOUT_SECS;
@@ -62,6 +66,7 @@ fn seconds(text: &str) -> Result<Seconds, String> {
 }
 
 pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+    let snapshots = snapshot_target(&args)?;
     let Backend { search, index } = match open_backend(&args.location) {
         Err(IndexError::Missing { .. }) if args.location.dir == Path::new(DEFAULT_INDEX_DIR) => {
             build_default(&args.location)?;
@@ -81,6 +86,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
             idle_timeout: args.idle_timeout.0,
             max_connections: args.max_connections as usize,
         },
+        snapshots,
     };
     let addr = args.addr;
     if let Err(e) = runtime.block_on(server::serve(shared, addr, options)) {
@@ -90,6 +96,23 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         return Err(e).with_context(|| format!("cannot serve on {addr}"));
     }
     Ok(Outcome::Success)
+}
+
+/// Where `POST /api/snapshots` writes, checked before the server starts.
+fn snapshot_target(args: &ServeArgs) -> anyhow::Result<Option<SnapshotTarget>> {
+    let Some(dir) = &args.snapshot_dir else {
+        return Ok(None);
+    };
+    if args.location.backend.is_some() {
+        anyhow::bail!("--snapshot-dir is for a local index: a cluster backend is backed up by its own engine");
+    }
+    if !dir.is_dir() {
+        anyhow::bail!("--snapshot-dir {} is not a directory", dir.display());
+    }
+    Ok(Some(SnapshotTarget::new(
+        IndexDir::new(&args.location.dir),
+        dir.clone(),
+    )?))
 }
 
 /// The first run of the README's main command: index the fixtures into `index/`.

@@ -4,7 +4,10 @@
 //! same one-writer rule as the CLI jobs (409 while another job holds the index). A request
 //! holds at most [`MAX_INGEST_RECORDS`] articles and its answer lists at most
 //! [`MAX_LISTED_INGEST_REJECTIONS`] rejections, so neither grows past a real batch.
+//! `POST /api/snapshots` (same token) writes a snapshot into the directory the operator
+//! gave at start (`--snapshot-dir`), never to a path a client names.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
@@ -14,7 +17,8 @@ use super::error::ApiError;
 use super::state::Shared;
 use crate::backend::{IndexBackend, IndexOptions, Silent, WriteJob};
 use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
-use crate::error::{Code, ErrorCode, IndexError, PostError};
+use crate::error::{Code, ErrorCode, IndexError, PostError, SnapshotError};
+use crate::local::snapshot::{self, Snapshot};
 use crate::post::{Location, Rejection, jsonl};
 
 /// Whether the `Authorization` header carries `Bearer <token>`, compared in constant time.
@@ -245,6 +249,84 @@ pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiErr
             return Err(IndexError::UnknownId(id).into());
         }
         Ok(json!({ "id": id, "deleted": true }))
+    })
+    .await
+}
+
+/// Where `POST /api/snapshots` writes: the local index it copies, and the operator's
+/// directory for the copies.
+#[derive(Debug, Clone)]
+pub struct SnapshotTarget {
+    /// The index whose live generation is copied.
+    pub index: crate::store::IndexDir,
+    /// The directory snapshots are written to.
+    pub dir: PathBuf,
+}
+
+/// The lock file in a snapshot directory, held while a snapshot is written into it.
+pub const SNAPSHOT_LOCK: &str = ".xinwen-snapshot.lock";
+
+impl SnapshotTarget {
+    /// Checks at start that `dir` is a directory the server can write its lock file in.
+    pub fn new(index: crate::store::IndexDir, dir: PathBuf) -> Result<SnapshotTarget, SnapshotError> {
+        lock_file(&dir)?;
+        Ok(SnapshotTarget { index, dir })
+    }
+}
+
+fn lock_file(dir: &Path) -> Result<std::fs::File, SnapshotError> {
+    let path = dir.join(SNAPSHOT_LOCK);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| SnapshotError::Destination {
+            path: dir.to_path_buf(),
+            reason: format!("cannot open {}: {e}", path.display()),
+        })
+}
+
+/// Writes one snapshot into the target's directory, one at a time there (409 otherwise:
+/// the lock is an OS file lock, so two servers sharing the directory take turns too).
+fn write_snapshot(target: &SnapshotTarget) -> Result<Snapshot, SnapshotError> {
+    let lock = lock_file(&target.dir)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(SnapshotError::Busy {
+                path: target.dir.clone(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(source)) => {
+            return Err(SnapshotError::Io {
+                context: format!("cannot lock {}", target.dir.join(SNAPSHOT_LOCK).display()),
+                source,
+            });
+        }
+    }
+    snapshot::take(&target.index, &target.dir)
+}
+
+/// POST /api/snapshots
+pub async fn snapshot(target: Option<SnapshotTarget>) -> Result<Snapshot, ApiError> {
+    let Some(target) = target else {
+        return Err(ApiError::new(
+            Code::SnapshotsDisabled,
+            "snapshots are disabled: start the server with --snapshot-dir DIR",
+        ));
+    };
+    super::api::off_async(move || {
+        write_snapshot(&target).map_err(|e| match e {
+            SnapshotError::NoSpace { .. } => {
+                tracing::error!(error = %e, "snapshot failed");
+                ApiError::new(
+                    e.code(),
+                    "the server's disk is full: no snapshot was written; retry once space is freed",
+                )
+            }
+            other => ApiError::from(other),
+        })
     })
     .await
 }

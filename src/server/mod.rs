@@ -6,7 +6,8 @@
 //! - `GET /api/suggest?q=` — completions for search-as-you-type;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
 //! - `GET /api/stats`, `GET /healthz`;
-//! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token.
+//! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
+//! - `POST /api/snapshots` — a snapshot into `--snapshot-dir`, with the admin token.
 //!
 //! Every GET route answers HEAD as well. Connections (timeouts, the cap) are handled by
 //! `connections.rs` ([`ConnectionLimits`]).
@@ -29,6 +30,7 @@ use warp::http::header::{
 };
 use warp::reply::{Reply, Response};
 
+pub use admin::SnapshotTarget;
 pub use connections::ConnectionLimits;
 use error::{ApiError, recover};
 pub use state::Shared;
@@ -47,6 +49,8 @@ pub struct ServerOptions {
     pub admin_token: Option<String>,
     /// Timeouts for stalled clients and the connection cap.
     pub limits: ConnectionLimits,
+    /// Where `POST /api/snapshots` writes (`--snapshot-dir`); none disables it.
+    pub snapshots: Option<SnapshotTarget>,
 }
 
 /// Turns an endpoint's result into a reply: the JSON, or the JSON error. The value is
@@ -54,6 +58,16 @@ pub struct ServerOptions {
 fn reply<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
     match result {
         Ok(value) => warp::reply::json(&value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// As [`reply`], with 201 Created for a success (a resource was made).
+fn created<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
+    match result {
+        Ok(value) => {
+            warp::reply::with_status(warp::reply::json(&value), warp::http::StatusCode::CREATED).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -144,6 +158,14 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
             .then(|(), body: warp::hyper::body::Bytes, shared| async move {
                 reply(admin::ingest(shared, body.to_vec()).await)
             });
+    let target = options.snapshots.clone();
+    let snapshots = warp::path!("api" / "snapshots")
+        .and(warp::post())
+        .and(auth.clone())
+        .then(move |()| {
+            let target = target.clone();
+            async move { created(admin::snapshot(target).await) }
+        });
     let delete = warp::path!("api" / "articles" / String)
         .and(warp::delete())
         .and(auth)
@@ -166,6 +188,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(ingest)
         .unify()
         .or(delete)
+        .unify()
+        .or(snapshots)
         .unify()
         .recover(recover)
         .unify()
