@@ -18,6 +18,7 @@ use std::path::PathBuf;
 pub use crate::error::{Error, IndexError, QueryError, Result};
 pub use crate::indexer::{IndexOptions, IndexReport, Progress, Silent, Upserted};
 pub use crate::post::{Article, Rejection};
+pub use crate::search::explain::{Analysis, AnalyzeMode};
 pub use crate::search::{
     Facets, Filters, Health, Highlighted, Hit, ParsedQuery, ParsedRequest, SearchRequest, SearchResponse, Sort, Stats,
 };
@@ -62,6 +63,17 @@ pub trait SearchBackend: Send + Sync {
     /// The server calls it a few times a second, on a blocking thread.
     fn refresh(&self) -> Result<bool> {
         Ok(false)
+    }
+
+    /// The tokens of `text` as this backend's index makes them and, in
+    /// [`AnalyzeMode::Query`], the plan of a search for it. A backend that cannot show its
+    /// own analysis says so ([`QueryError::NotSupported`]) rather than guess.
+    fn analyze(&self, text: &str, mode: AnalyzeMode) -> Result<Analysis> {
+        let _ = (text, mode);
+        Err(QueryError::NotSupported(
+            "this backend cannot show how it analyses a text; analyze runs on a local index".into(),
+        )
+        .into())
     }
 }
 

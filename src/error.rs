@@ -167,6 +167,32 @@ pub enum QueryError {
         /// The longest half-life.
         max: f64,
     },
+    /// An analyze mode that is neither index nor query.
+    #[error("invalid mode: {given:?}: use index or query")]
+    InvalidMode {
+        /// What was given.
+        given: String,
+    },
+    /// An `explain` value that is not a yes or no.
+    #[error("invalid explain: {given:?}: use true or false")]
+    InvalidExplain {
+        /// What was given.
+        given: String,
+    },
+    /// Nothing to analyze.
+    #[error("empty text: give a text to analyze")]
+    EmptyText,
+    /// A text to analyze longer than the limit.
+    #[error("text too long: {len} characters, at most {max}")]
+    TextTooLong {
+        /// Characters in the text.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Something this backend does not do (explain or analyze on a cluster).
+    #[error("not supported: {0}")]
+    NotSupported(String),
 }
 
 impl ErrorCode for QueryError {
@@ -181,6 +207,11 @@ impl ErrorCode for QueryError {
             QueryError::TooDeep { .. } => Code::InvalidPage,
             QueryError::InvalidSort { .. } => Code::InvalidSort,
             QueryError::InvalidRecency { .. } => Code::InvalidRecency,
+            QueryError::InvalidMode { .. } => Code::InvalidMode,
+            QueryError::InvalidExplain { .. } => Code::InvalidExplain,
+            QueryError::EmptyText => Code::EmptyText,
+            QueryError::TextTooLong { .. } => Code::QueryTooLong,
+            QueryError::NotSupported(_) => Code::NotSupported,
         }
     }
 }
@@ -486,6 +517,10 @@ error_codes! {
     EmptyQuery "empty_query" User 400 "no words to search for and no filter";
     QueryTooLong "query_too_long" User 400 "the query has more characters than allowed";
     QueryTooComplex "query_too_complex" User 400 "the query has too many terms or words";
+    InvalidMode "invalid_mode" User 400 "`mode` (analyze) is neither `index` nor `query`";
+    InvalidExplain "invalid_explain" User 400 "`explain` is neither `true` nor `false`";
+    EmptyText "empty_text" User 400 "`text` (analyze) is missing or blank";
+    NotSupported "not_supported" User 400 "the backend cannot do that (analyze, explain on a cluster)";
     UnknownParameter "unknown_parameter" User 400 "a parameter the endpoint does not take";
     DuplicateParameter "duplicate_parameter" User 400 "a parameter given more than once";
     InvalidEncoding "invalid_encoding" User 400 "a parameter that is not UTF-8 once percent-decoded";

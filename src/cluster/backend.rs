@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::analysis::ChineseAnalyzer;
 use crate::backend::{IndexBackend, SearchBackend, WriteJob};
-use crate::error::{Error, IndexError, Result};
+use crate::error::{Error, IndexError, QueryError, Result};
 use crate::indexer::{IndexOptions, IndexReport, Progress, Upserted};
 use crate::post::{self, Article, Rejection};
 use crate::search::{Health, ParsedRequest, SearchResponse, Stats};
@@ -71,7 +71,15 @@ impl From<ClusterError> for Error {
 }
 
 impl SearchBackend for ClusterBackend {
+    /// `explain` is refused before the cluster is asked: its engine scores with its own
+    /// ranker, whose parts xinwen cannot take apart (the README says so).
     fn search(&self, request: &ParsedRequest) -> Result<SearchResponse> {
+        if request.request.explain {
+            return Err(QueryError::NotSupported(
+                "explain needs a local index (--index); a cluster's ranker cannot be taken apart".into(),
+            )
+            .into());
+        }
         Ok(self.client.search_parsed(request)?.response)
     }
 

@@ -62,6 +62,12 @@ impl Query for Bm25TermQuery {
             weight: idf * (1.0 + self.k1),
             cache: Arc::new(cache),
             scoring: enable_scoring.is_scoring_enabled(),
+            figures: Figures {
+                idf,
+                k1: self.k1,
+                b: self.b,
+                average_fieldnorm,
+            },
         }))
     }
 
@@ -77,6 +83,17 @@ struct Bm25TermWeight {
     /// k1 × (1 − b + b × length / average length), by field-norm id.
     cache: Arc<[Score; 256]>,
     scoring: bool,
+    /// What the weight was made of, for explanations.
+    figures: Figures,
+}
+
+/// The constants of one term's BM25, kept to explain a score.
+#[derive(Clone, Copy)]
+struct Figures {
+    idf: Score,
+    k1: Score,
+    b: Score,
+    average_fieldnorm: Score,
 }
 
 impl Bm25TermWeight {
@@ -91,28 +108,60 @@ impl Bm25TermWeight {
     }
 }
 
-impl Weight for Bm25TermWeight {
-    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+impl Bm25TermWeight {
+    fn term_scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Option<Bm25TermScorer>> {
         let Some(postings) = self.postings(reader)? else {
-            return Ok(Box::new(EmptyScorer));
+            return Ok(None);
         };
         let fieldnorms = reader.get_fieldnorms_reader(self.term.field())?;
-        Ok(Box::new(Bm25TermScorer {
+        Ok(Some(Bm25TermScorer {
             postings,
             fieldnorms,
             weight: self.weight * boost,
             cache: Arc::clone(&self.cache),
         }))
     }
+}
 
+impl Weight for Bm25TermWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.term_scorer(reader, boost)? {
+            Some(scorer) => Box::new(scorer),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    /// The score the scorer gives `doc`, with its figures named as tantivy names those of
+    /// its own BM25 (idf, freq, k1, b, dl, avgdl), so one reader of explanations reads both.
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        let mut scorer = self.scorer(reader, 1.0)?;
-        if scorer.seek(doc) != doc {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "document {doc} does not match"
-            )));
+        let does_not_match = || tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match"));
+        let mut scorer = self.term_scorer(reader, 1.0)?.ok_or_else(does_not_match)?;
+        if seek_once(&mut scorer, doc) != doc {
+            return Err(does_not_match());
         }
-        Ok(Explanation::new("BM25 (xinwen k1, b)", scorer.score()))
+        let f = self.figures;
+        let mut explanation = Explanation::new("BM25 (xinwen k1, b)", scorer.score());
+        explanation.add_const("idf, computed as log(1 + (N - n + 0.5) / (n + 0.5))", f.idf);
+        explanation.add_const(
+            "freq, occurrences of term within document",
+            scorer.postings.term_freq() as Score,
+        );
+        explanation.add_const("k1, term saturation parameter", f.k1);
+        explanation.add_const("b, length normalization parameter", f.b);
+        let length = FieldNormReader::id_to_fieldnorm(scorer.fieldnorms.fieldnorm_id(doc));
+        explanation.add_const("dl, length of field", length as Score);
+        explanation.add_const("avgdl, average length of field", f.average_fieldnorm);
+        Ok(explanation)
+    }
+}
+
+/// Moves a fresh scorer to `doc` unless it already stands on or past it (postings may
+/// not be asked to seek backwards); returns where it stands.
+pub(crate) fn seek_once(scorer: &mut (impl DocSet + ?Sized), doc: DocId) -> DocId {
+    if scorer.doc() >= doc {
+        scorer.doc()
+    } else {
+        scorer.seek(doc)
     }
 }
 

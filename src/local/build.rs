@@ -34,6 +34,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
 use super::bm25::Bm25TermQuery;
+use super::explain::{Label, Labels};
 use super::proximity::PhraseBonus;
 use crate::analysis::{ChineseAnalyzer, Piece};
 use crate::config::{MAX_QUERY_WORDS, TAGS_BOOST, TITLE_BOOST};
@@ -41,6 +42,7 @@ use crate::error::QueryError;
 use crate::fold;
 use crate::literal::{self, Pattern};
 use crate::schema::Fields;
+use crate::search::explain::PartKind;
 use crate::search::highlight::{HighlightGroup, Highlighter};
 use crate::search::query::{Item, ParsedQuery, Scope};
 pub use crate::search::request::Filters;
@@ -59,7 +61,7 @@ const EXACT_TITLE_SCORE: f32 = 100.0;
 const PROXIMITY_BOOST: f32 = 1.0;
 
 /// A covering-words phrase whose rarest word is in more articles than this is not searched.
-const COVER_MAX_DOC_FREQ: u64 = 3000;
+pub(crate) const COVER_MAX_DOC_FREQ: u64 = 3000;
 
 /// Weight of each pair of neighbouring words found together, added to their scores.
 const PAIR_BOOST: f32 = 0.2;
@@ -98,6 +100,11 @@ pub struct Concept {
     /// The string an article must contain (as typed; [`literal::pattern`] folds it), or
     /// `None` for a bare word of Latin letters and digits only (matched as a word).
     pub literal: Option<String>,
+    /// What was typed for it (the span of its words).
+    pub text: String,
+    /// Alternatives and prefixes left out as too costly, with their rarest word's
+    /// article count (shown by `xinwen analyze --query`).
+    pub dropped: Vec<(Alternative, u64)>,
 }
 
 /// How the words of a query combine.
@@ -122,6 +129,8 @@ pub struct Builder<'a> {
     memo: RefCell<HashMap<(String, bool), Vec<Concept>>>,
     /// Each query text's segmentation, done once however many times it is asked for.
     segmented: RefCell<HashMap<String, Rc<[Piece]>>>,
+    /// Names of the scoring clauses, when the search is explained.
+    pub(crate) labels: Labels,
 }
 
 impl<'a> Builder<'a> {
@@ -133,6 +142,7 @@ impl<'a> Builder<'a> {
             searcher,
             memo: RefCell::default(),
             segmented: RefCell::default(),
+            labels: Labels::default(),
         }
     }
 
@@ -260,6 +270,7 @@ impl<'a> Builder<'a> {
                     .get(pieces[g[0]].start..pieces[g[g.len() - 1]].end)
                     .unwrap_or_default();
                 c.literal = (phrase || !span.is_ascii()).then(|| span.to_string());
+                c.text = span.to_string();
                 c
             })
             .collect();
@@ -284,15 +295,30 @@ impl<'a> Builder<'a> {
                 .unwrap_or(0)
         };
         let mut first = true;
+        let mut dropped = Vec::new();
         concept.alternatives.retain(|(terms, _)| {
-            let keep = first || terms.len() < 2 || rarest(terms) <= COVER_MAX_DOC_FREQ;
+            let freq = if first || terms.len() < 2 { 0 } else { rarest(terms) };
             first = false;
+            let keep = freq <= COVER_MAX_DOC_FREQ;
+            if !keep {
+                dropped.push((terms.clone(), freq));
+            }
             keep
         });
         // The same for phrase prefixes (中 + 美… for 中美): the words before the prefix.
-        concept
-            .prefixes
-            .retain(|terms| terms.len() < 2 || rarest(&terms[..terms.len() - 1]) <= COVER_MAX_DOC_FREQ);
+        concept.prefixes.retain(|terms| {
+            let freq = if terms.len() < 2 {
+                0
+            } else {
+                rarest(&terms[..terms.len() - 1])
+            };
+            let keep = freq <= COVER_MAX_DOC_FREQ;
+            if !keep {
+                dropped.push((terms.clone(), freq));
+            }
+            keep
+        });
+        concept.dropped = dropped;
     }
 
     /// The highlighter of a query: every positive text item is a group; `title:` items
@@ -412,7 +438,14 @@ impl<'a> Builder<'a> {
         let text = parsed.pasted_title()?;
         let term = Term::from_field_u64(self.fields.title_key, crate::post::title_key(&text));
         let query = TermQuery::new(term, IndexRecordOption::Basic);
-        Some(Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE)))
+        let query = Box::new(ConstScoreQuery::new(Box::new(query), EXACT_TITLE_SCORE));
+        Some(self.labels.wrap(query, || Label {
+            kind: PartKind::ExactTitle,
+            concept: String::new(),
+            field: self.fields.title,
+            terms: vec![text],
+            weight: 1.0,
+        }))
     }
 
     /// What reranks the best matches: for every item of several words typed together, those
@@ -466,7 +499,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The fields a text item is searched in, with their weights.
-    fn fields_of(&self, scope: Scope) -> Vec<(Field, f32)> {
+    pub(crate) fn fields_of(&self, scope: Scope) -> Vec<(Field, f32)> {
         match scope {
             Scope::All => vec![
                 (self.fields.title, TITLE_BOOST),
@@ -500,16 +533,12 @@ impl<'a> Builder<'a> {
         } else {
             proximity(&concepts, fields, &self.concepts(text, true))
         };
-        if concepts.iter().any(|c| !c.stop) {
-            concepts.retain(|c| !c.stop);
-        }
-        if relaxed && concepts.iter().any(|c| !c.weak) {
-            concepts.retain(|c| !c.weak);
-        }
+        let mut keep = searched(&concepts, relaxed).into_iter();
+        concepts.retain(|_| keep.next().unwrap_or(false));
         let literal_field = self.literal_field(scope);
         let queries: Vec<Box<dyn Query>> = concepts
             .iter()
-            .map(|c| literal_concept_query(c, fields, literal_field))
+            .map(|c| literal_concept_query(c, fields, literal_field, &self.labels))
             .collect();
         (queries, proximity)
     }
@@ -530,7 +559,7 @@ impl<'a> Builder<'a> {
         let either: Vec<(Occur, Box<dyn Query>)> = concepts
             .iter()
             .flat_map(|c| {
-                let words = concept_query(c, &fields, true);
+                let words = concept_query(c, &fields, true, &Labels::default());
                 let literal = c.literal.as_deref().and_then(|t| literal_query(literal_field, t));
                 std::iter::once(words).chain(literal).map(|q| (Occur::Should, q))
             })
@@ -659,6 +688,18 @@ fn exact(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
+/// Which of a text item's concepts are searched: function words only when the item has
+/// nothing else, and in a relaxed search lone characters only when it has nothing else.
+/// One rule for the search and for the plan `xinwen analyze --query` shows.
+pub(crate) fn searched(concepts: &[Concept], relaxed: bool) -> Vec<bool> {
+    let any_content = concepts.iter().any(|c| !c.stop);
+    let any_strong = concepts.iter().any(|c| !c.weak && (!c.stop || !any_content));
+    concepts
+        .iter()
+        .map(|c| !((any_content && c.stop) || (relaxed && any_strong && c.weak)))
+        .collect()
+}
+
 fn is_han(p: &Piece) -> bool {
     p.text.chars().all(|c| !c.is_ascii())
 }
@@ -737,6 +778,8 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
         weak,
         stop,
         literal: None,
+        text: String::new(),
+        dropped: Vec::new(),
     }
 }
 
@@ -763,21 +806,30 @@ fn cover(pieces: &[Piece], i: usize) -> Option<Vec<(usize, String)>> {
 
 /// A concept's query: its literal string must occur (in `literal_field`), and its word
 /// alternatives add to the score. Without a literal, the word alternatives decide.
-fn literal_concept_query(concept: &Concept, fields: &[(Field, f32)], literal_field: Field) -> Box<dyn Query> {
+fn literal_concept_query(
+    concept: &Concept,
+    fields: &[(Field, f32)],
+    literal_field: Field,
+    labels: &Labels,
+) -> Box<dyn Query> {
     let Some(literal) = concept
         .literal
         .as_deref()
         .and_then(|text| literal_query(literal_field, text))
     else {
-        return concept_query(concept, fields, true);
+        return concept_query(concept, fields, true, labels);
     };
     // Phrase prefixes only ever added recall (专项 + 债… for 专项债券), which the literal
     // gives now: checking them for every match would cost time for no change.
-    let words = concept_query(concept, fields, false);
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Must, Box::new(BoostQuery::new(literal, LITERAL_WEIGHT))),
-        (Occur::Should, words),
-    ]))
+    let words = concept_query(concept, fields, false, labels);
+    let literal = labels.wrap(Box::new(BoostQuery::new(literal, LITERAL_WEIGHT)), || Label {
+        kind: PartKind::Literal,
+        concept: concept.text.clone(),
+        field: literal_field,
+        terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
+        weight: LITERAL_WEIGHT,
+    });
+    Box::new(BooleanQuery::new(vec![(Occur::Must, literal), (Occur::Should, words)]))
 }
 
 /// The query of a literal string in `field`: a chain of bigrams, one bigram, or for a
@@ -805,7 +857,18 @@ pub(crate) fn literal_query(field: Field, text: &str) -> Option<Box<dyn Query>> 
     }
 }
 
-fn concept_query(concept: &Concept, fields: &[(Field, f32)], with_prefixes: bool) -> Box<dyn Query> {
+/// The label of one scoring clause of `concept` (see [`Labels`]).
+fn label(kind: PartKind, concept: &Concept, field: Field, terms: &Alternative, weight: f32) -> Label {
+    Label {
+        kind,
+        concept: concept.text.clone(),
+        field,
+        terms: terms.iter().map(|(_, t)| t.clone()).collect(),
+        weight,
+    }
+}
+
+fn concept_query(concept: &Concept, fields: &[(Field, f32)], with_prefixes: bool, labels: &Labels) -> Box<dyn Query> {
     let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for &(field, field_boost) in fields {
         for (alternative, weight) in &concept.alternatives {
@@ -819,14 +882,18 @@ fn concept_query(concept: &Concept, fields: &[(Field, f32)], with_prefixes: bool
                 Box::new(PhraseQuery::new_with_offset(terms))
             };
             let boost = field_boost * weight;
-            should.push((
-                Occur::Should,
-                if (boost - 1.0).abs() > f32::EPSILON {
-                    Box::new(BoostQuery::new(q, boost))
-                } else {
-                    q
-                },
-            ));
+            let q: Box<dyn Query> = if (boost - 1.0).abs() > f32::EPSILON {
+                Box::new(BoostQuery::new(q, boost))
+            } else {
+                q
+            };
+            let kind = if alternative.len() == 1 {
+                PartKind::Word
+            } else {
+                PartKind::Phrase
+            };
+            let q = labels.wrap(q, || label(kind, concept, field, alternative, boost));
+            should.push((Occur::Should, q));
         }
     }
     for &(field, field_boost) in fields.iter().filter(|_| with_prefixes) {
@@ -836,7 +903,10 @@ fn concept_query(concept: &Concept, fields: &[(Field, f32)], with_prefixes: bool
                 .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
                 .collect();
             let q: Box<dyn Query> = Box::new(PhrasePrefixQuery::new_with_offset(terms));
-            should.push((Occur::Should, Box::new(BoostQuery::new(q, field_boost))));
+            let q = labels.wrap(Box::new(BoostQuery::new(q, field_boost)), || {
+                label(PartKind::Prefix, concept, field, alternative, field_boost)
+            });
+            should.push((Occur::Should, q));
         }
     }
     if should.len() == 1 {

@@ -14,11 +14,13 @@ use tracing::instrument;
 
 use super::build::{self, Mode};
 use super::collect::{Found, collect};
+use super::explain::{Explained, Labels};
 use super::facets;
 use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
 use crate::schema::Fields;
+use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::highlight::make_hit;
 use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
@@ -100,7 +102,10 @@ impl Engine {
                 searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
             self.facet_names.retain(&live);
         }
-        let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        let mut builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        if request.explain {
+            builder.labels = Labels::on();
+        }
         let joined = builder.join_typed_apart(parsed.clone());
         let parsed = &joined;
         builder.check_words(parsed)?;
@@ -110,16 +115,30 @@ impl Engine {
         } else {
             builder.proximity_bonus(parsed)
         };
-        let query = builder.build(parsed, &request.filters, Mode::AllWords);
+        let mut query = builder.build(parsed, &request.filters, Mode::AllWords);
         let mut found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
         let mut relaxed = false;
         if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
             // Rescue an empty page with the articles that have any of the words, best first.
-            let query = builder.build(parsed, &request.filters, Mode::AnyWord);
+            query = builder.build(parsed, &request.filters, Mode::AnyWord);
             found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
             relaxed = found.total > 0;
         }
         let Found { page, total, facets } = found;
+        let mut explained = if request.explain {
+            let explained = Explained {
+                searcher: &searcher,
+                query: query.as_ref(),
+                labels: &builder.labels,
+                bonus: &bonus,
+                request,
+                by_date,
+            };
+            explained.hits(&page)?.into_iter().map(Some).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        }
+        .into_iter();
         let highlighter = builder.highlighter(parsed);
         let mut hits = Vec::with_capacity(page.len());
         for candidate in page {
@@ -127,6 +146,7 @@ impl Engine {
             let stored = self.fields.from_doc(&doc);
             let mut hit = make_hit(stored, candidate.score, &highlighter, request.snippet_chars);
             hit.copies = candidate.copies;
+            hit.explain = explained.next().flatten();
             hits.push(hit);
         }
         Ok(SearchResponse {
@@ -139,6 +159,14 @@ impl Engine {
             partial: false,
             warnings: Vec::new(),
         })
+    }
+
+    /// The tokens of `text` as this index's analyzer makes them and, for a query, the plan
+    /// a search for it follows.
+    pub fn analyze(&self, text: &str, mode: AnalyzeMode) -> Result<Analysis> {
+        let searcher = self.reader.searcher();
+        let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        super::explain::analyze(&self.analyzer, &builder, &searcher, text, mode)
     }
 
     /// One whole stored article.

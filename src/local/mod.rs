@@ -13,6 +13,7 @@ pub mod build;
 pub(crate) mod collapse;
 mod collect;
 pub mod engine;
+pub(crate) mod explain;
 pub(crate) mod facets;
 pub mod indexer;
 pub(crate) mod proximity;
@@ -33,6 +34,7 @@ use crate::post::{Article, Rejection};
 pub use engine::Engine;
 use indexer::{IndexOptions, IndexReport, Job, Progress, Upserted};
 
+use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::{Health, ParsedRequest, SearchResponse, Stats};
 use crate::store::IndexDir;
 
@@ -122,6 +124,10 @@ impl SearchBackend for LocalBackend {
 
     fn refresh(&self) -> Result<bool> {
         Ok(self.switch()?)
+    }
+
+    fn analyze(&self, text: &str, mode: AnalyzeMode) -> Result<Analysis> {
+        self.engine().analyze(text, mode)
     }
 }
 

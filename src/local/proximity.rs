@@ -61,21 +61,39 @@ pub fn rerank(searcher: &Searcher, bonuses: &[PhraseBonus], hits: &mut [(Score, 
     if bonuses.is_empty() || hits.is_empty() {
         return Ok(());
     }
+    let addresses: Vec<DocAddress> = hits.iter().map(|&(_, address)| address).collect();
+    bonus_scores(searcher, bonuses, &addresses, |i, _, bonus| hits[i].0 += bonus)?;
+    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(())
+}
+
+/// Calls `add(hit, bonus, score)` for each bonus (index into `bonuses`) that applies to a
+/// hit (index into `hits`), each hit's bonuses in the order of `bonuses`: what [`rerank`]
+/// adds, and what an explanation lists.
+pub(crate) fn bonus_scores(
+    searcher: &Searcher,
+    bonuses: &[PhraseBonus],
+    hits: &[DocAddress],
+    mut add: impl FnMut(usize, usize, Score),
+) -> tantivy::Result<()> {
+    if bonuses.is_empty() || hits.is_empty() {
+        return Ok(());
+    }
     let prepared: Vec<Prepared<'_>> = bonuses
         .iter()
         .map(|b| prepare(searcher, b))
         .collect::<tantivy::Result<_>>()?;
     let mut order: Vec<usize> = (0..hits.len()).collect();
-    order.sort_by_key(|&i| (hits[i].1.segment_ord, hits[i].1.doc_id));
+    order.sort_by_key(|&i| (hits[i].segment_ord, hits[i].doc_id));
     let mut start = 0;
     while start < order.len() {
-        let segment_ord = hits[order[start]].1.segment_ord;
+        let segment_ord = hits[order[start]].segment_ord;
         let end = order[start..]
             .iter()
-            .position(|&i| hits[i].1.segment_ord != segment_ord)
+            .position(|&i| hits[i].segment_ord != segment_ord)
             .map_or(order.len(), |n| start + n);
         let reader = searcher.segment_reader(segment_ord);
-        for p in &prepared {
+        for (b, p) in prepared.iter().enumerate() {
             let mut postings = Vec::with_capacity(p.terms.len());
             for term in &p.terms {
                 match reader
@@ -92,7 +110,7 @@ pub fn rerank(searcher: &Searcher, bonuses: &[PhraseBonus], hits: &mut [(Score, 
             let norms = reader.get_fieldnorms_reader(p.bonus.field)?;
             let mut positions: Vec<Vec<u32>> = vec![Vec::new(); postings.len()];
             for &i in &order[start..end] {
-                let doc = hits[i].1.doc_id;
+                let doc = hits[i].doc_id;
                 if !all_at(&mut postings, doc) {
                     continue;
                 }
@@ -104,13 +122,12 @@ pub fn rerank(searcher: &Searcher, bonuses: &[PhraseBonus], hits: &mut [(Score, 
                     let length = norms.fieldnorm(doc) as Score;
                     let tf = freq as Score;
                     let norm = K1 * (1.0 - B + B * length / p.average_length);
-                    hits[i].0 += p.bonus.weight * p.idf * (K1 + 1.0) * tf / (tf + norm);
+                    add(i, b, p.bonus.weight * p.idf * (K1 + 1.0) * tf / (tf + norm));
                 }
             }
         }
         start = end;
     }
-    hits.sort_by(|a, b| b.0.total_cmp(&a.0));
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub(super) struct Dates<'a> {
 }
 
 impl<'a> Dates<'a> {
-    fn new(searcher: &'a Searcher) -> Self {
+    pub(super) fn new(searcher: &'a Searcher) -> Self {
         Dates {
             searcher,
             columns: std::collections::HashMap::new(),
@@ -51,15 +51,29 @@ pub(super) fn favour_recent(
     half_life_days: f64,
     now: OffsetDateTime,
 ) {
-    let now = now.unix_timestamp();
     let mut dates = Dates::new(searcher);
     for (score, address) in hits.iter_mut() {
-        if let Some(date) = dates.seconds(*address) {
-            let age_days = ((now - date).max(0) as f64) / 86_400.0;
-            *score *= 1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32;
+        if let Some((factor, _)) = recency(&mut dates, *address, half_life_days, now) {
+            *score *= factor;
         }
     }
     hits.sort_by(|a, b| b.0.total_cmp(&a.0));
+}
+
+/// The factor [`favour_recent`] multiplies an article's score by, and the article's age
+/// in days; `None` for an undated article.
+pub(super) fn recency(
+    dates: &mut Dates<'_>,
+    address: DocAddress,
+    half_life_days: f64,
+    now: OffsetDateTime,
+) -> Option<(f32, f64)> {
+    let date = dates.seconds(address)?;
+    let age_days = ((now.unix_timestamp() - date).max(0) as f64) / 86_400.0;
+    Some((
+        1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32,
+        age_days,
+    ))
 }
 
 /// Equal scores (a filter-only clause, identical articles) list newer articles first.

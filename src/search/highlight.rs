@@ -608,6 +608,7 @@ pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, c
         copies: None,
         title_parts,
         snippet_parts,
+        explain: None,
     }
 }
 

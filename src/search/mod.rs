@@ -3,6 +3,7 @@
 //! highlighting of titles and snippets from stored text ([`highlight`]), so every backend
 //! marks the same words. The tantivy engine that answers them is [`crate::local`].
 
+pub mod explain;
 pub mod highlight;
 pub mod query;
 pub mod request;

@@ -62,6 +62,8 @@ pub struct SearchRequest {
     pub recency_days: Option<f64>,
     /// The moment ages are measured from (tests); now when `None`.
     pub now: Option<OffsetDateTime>,
+    /// Give each hit an explanation of its score (`explain=true`, `--explain`).
+    pub explain: bool,
 }
 
 impl SearchRequest {
@@ -78,6 +80,7 @@ impl SearchRequest {
             collapse: false,
             recency_days: None,
             now: None,
+            explain: false,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct Hit {
     /// The snippet's parts, for terminal rendering.
     #[serde(skip)]
     pub snippet_parts: Highlighted,
+    /// With `explain`: why it scored what it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<super::explain::Explain>,
 }
 
 /// The answer to a [`SearchRequest`](super::SearchRequest).
