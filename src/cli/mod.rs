@@ -1,6 +1,7 @@
 //! The command line: clap types and one module per subcommand. Each returns an
 //! [`Outcome`]; `main` maps it to the exit code (0 hits or success, 1 no hits, 2 error).
 
+mod analyze;
 mod article;
 mod backend;
 mod generations;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+pub use analyze::AnalyzeArgs;
 pub use article::{DeleteArgs, GetArgs, StatsArgs};
 pub use backend::BackendArgs;
 pub use generations::GenerationsArgs;
@@ -51,6 +53,8 @@ pub enum Command {
     Index(IndexArgs),
     /// Search the index.
     Search(SearchArgs),
+    /// Show a text's tokens as the index sees them (`--query`: and a search's plan).
+    Analyze(AnalyzeArgs),
     /// Show the size, segments and date range of the index.
     Stats(StatsArgs),
     /// Print one whole article by id.
@@ -211,6 +215,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Command::Index(args) => index::run(args),
         Command::Search(args) => search::run(args),
+        Command::Analyze(args) => analyze::run(args),
         Command::Stats(args) => article::stats(args),
         Command::Get(args) => article::get(args),
         Command::Delete(args) => article::delete(args),

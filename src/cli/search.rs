@@ -6,6 +6,7 @@ use super::terminal::{render, shown, write_json};
 use super::{IndexLocation, Outcome, open_backend, use_color};
 use crate::config::DEFAULT_LIMIT;
 use crate::error::QueryError;
+use crate::search::explain::Explain;
 use crate::search::{Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
 
 /// Arguments of `xinwen search`.
@@ -45,6 +46,9 @@ pub struct SearchArgs {
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
+    /// Explain each hit's score: its parts, and where each query word matched.
+    #[arg(long)]
+    explain: bool,
     /// The query: words (all must match), "phrases", -excluded, A OR B, title:/tag:/category:.
     /// Options may also follow it; after `--`, everything is query text.
     #[arg(value_name = "QUERY", allow_hyphen_values = true)]
@@ -72,6 +76,7 @@ impl TryFrom<&SearchArgs> for SearchRequest {
             sort: args.sort.parse::<Sort>()?,
             collapse: args.collapse,
             recency_days: args.recency,
+            explain: args.explain,
             ..SearchRequest::new("")
         };
         request.validate()?;
@@ -174,7 +179,45 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &Hit, style: &Style) -> std
     if let Some(url) = &hit.url {
         writeln!(out, "    {}{}{}", style.dim.0, shown(url, &[]), style.dim.1)?;
     }
+    if let Some(explain) = &hit.explain {
+        print_explain(out, explain)?;
+    }
     writeln!(out)
+}
+
+/// A hit's score and its parts, one line each, largest first as they were added.
+fn print_explain(out: &mut impl Write, explain: &Explain) -> std::io::Result<()> {
+    writeln!(out, "    score {:.4}:", explain.score)?;
+    if let Some(note) = &explain.note {
+        writeln!(out, "      {note}")?;
+    }
+    for part in &explain.parts {
+        let kind = serde_json::to_value(part.kind).ok();
+        let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or_default();
+        let mut line = format!("      {:+.4}  {kind}", part.value);
+        if !part.terms.is_empty() {
+            line.push_str(&format!(" {}", shown(&part.terms.join(" "), &[])));
+        }
+        if let Some(field) = &part.field {
+            line.push_str(&format!(" in {field}"));
+        }
+        if let Some(b) = &part.bm25 {
+            line.push_str(&format!(
+                " (tf {}, idf {:.3}, norm {:.3}, length {})",
+                b.tf, b.idf, b.norm, b.length
+            ));
+        }
+        if let Some(r) = &part.recency {
+            line.push_str(&format!(" ×{:.4}, {:.1} days old", r.factor, r.age_days));
+        } else if (part.weight - 1.0).abs() > f32::EPSILON {
+            line.push_str(&format!(" ×{}", part.weight));
+        }
+        writeln!(out, "{line}")?;
+    }
+    if let Some(copies) = explain.copies.filter(|&n| n > 1) {
+        writeln!(out, "      the best of {copies} copies")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
