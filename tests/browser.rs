@@ -506,6 +506,31 @@ fn search_page_in_a_real_browser() {
     assert!(url.contains("?q=%E4%BA%BA%E5%B7%A5%E6%99%BA%E8%83%BD"), "{url}");
     browser.screenshot(&shots.join("results.png"));
 
+    // 为什么匹配: a button per hit that shows the score's parts in words, and hides them.
+    let toggle = ".hit[data-id=ai-model-release] .why-toggle";
+    assert_eq!(browser.text(toggle), "为什么匹配");
+    let expanded = || {
+        browser.js(
+            &format!("return document.querySelector('{toggle}').getAttribute('aria-expanded')"),
+            json!([]),
+        )
+    };
+    assert_eq!(expanded(), json!("false"));
+    browser.click(toggle);
+    browser.wait_for_text(".hit[data-id=ai-model-release] .why", "标题含「人工智能」 ×3");
+    assert_eq!(expanded(), json!("true"));
+    assert!(
+        browser
+            .text(".hit[data-id=ai-model-release] .why .sum")
+            .starts_with("得分 "),
+        "{}",
+        browser.text(".hit[data-id=ai-model-release] .why")
+    );
+    browser.screenshot(&shots.join("why.png"));
+    browser.click(toggle);
+    assert_eq!(expanded(), json!("false"));
+    assert_eq!(browser.count(".hit[data-id=ai-model-release] .why:not([hidden])"), 0);
+
     // Tag facets: click one, then a second one (OR-ed), then clear; back and forward.
     browser.click("#facet-tag button[data-value='芯片']");
     browser.wait_for_ids(&["ai-chip-demand"]);

@@ -13,6 +13,7 @@ use crate::backend::SearchBackend;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, MAX_RELATED, MAX_SUGGESTIONS};
 use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
+use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
 
 pub use crate::config::MAX_QUERY_STRING;
@@ -140,7 +141,7 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
     reject_unknown(
         &pairs,
         &[
-            "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency",
+            "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency", "explain",
         ],
     )?;
     let per_page = number(&pairs, "per_page", Code::InvalidPerPage, DEFAULT_LIMIT, MAX_LIMIT)?;
@@ -190,10 +191,23 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
                 )
             })?),
         },
+        explain: flag(&pairs, "explain")?,
         ..SearchRequest::new("")
     };
     request.validate().map_err(page_error)?;
     Ok(SearchParams { request, page })
+}
+
+/// A yes-or-no parameter: `true`/`1` or `false`/`0` (absent or empty: no).
+fn flag(pairs: &[(String, String)], name: &'static str) -> Result<bool, ApiError> {
+    match single(pairs, name)?.map(str::trim) {
+        None | Some("" | "false" | "0") => Ok(false),
+        Some("true" | "1") => Ok(true),
+        Some(other) => Err(QueryError::InvalidExplain {
+            given: other.to_string(),
+        }
+        .into()),
+    }
 }
 
 /// The engine speaks of `offset`, a parameter HTTP clients never send: a page beyond the
@@ -281,6 +295,18 @@ pub async fn suggest(shared: Arc<Shared>, raw: String) -> Result<Value, ApiError
         Ok(json!({ "query": q, "suggestions": suggestions }))
     })
     .await
+}
+
+/// GET /api/analyze?text=…&mode=index|query
+pub async fn analyze(shared: Arc<Shared>, raw: String) -> Result<Analysis, ApiError> {
+    let pairs = pairs(&raw)?;
+    reject_unknown(&pairs, &["text", "mode"])?;
+    let mode = single(&pairs, "mode")?
+        .unwrap_or_default()
+        .trim()
+        .parse::<AnalyzeMode>()?;
+    let text = single(&pairs, "text")?.unwrap_or_default().to_string();
+    blocking(&shared, move |backend| Ok(backend.analyze(&text, mode)?)).await
 }
 
 /// GET /api/stats

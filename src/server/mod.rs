@@ -4,6 +4,7 @@
 //! - `GET /` — the search page, embedded in the binary;
 //! - `GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=`;
 //! - `GET /api/suggest?q=` — completions for search-as-you-type;
+//! - `GET /api/analyze?text=&mode=index|query` — a text's tokens as the index sees them;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
@@ -130,6 +131,11 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::related(shared, id).await) });
+    let analyze = warp::path!("api" / "analyze")
+        .and(get_or_head())
+        .and(with_shared(shared.clone()))
+        .and(raw_query())
+        .then(|shared, raw| async move { reply(api::analyze(shared, raw).await) });
     let stats = warp::path!("api" / "stats")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
@@ -176,6 +182,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(search)
         .unify()
         .or(suggest)
+        .unify()
+        .or(analyze)
         .unify()
         .or(article)
         .unify()
