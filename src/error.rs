@@ -159,6 +159,13 @@ pub enum QueryError {
         /// What was given.
         given: String,
     },
+    /// A `cursor` that cannot be used: damaged, made for another request, or given with
+    /// `page`.
+    #[error("invalid cursor: {reason}; start again without `cursor`")]
+    InvalidCursor {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A recency half-life out of range.
     #[error("invalid recency: {days}: give a half-life in days, above 0 and at most {max}")]
     InvalidRecency {
@@ -212,6 +219,7 @@ impl ErrorCode for QueryError {
             QueryError::EmptyText => Code::EmptyText,
             QueryError::TextTooLong { .. } => Code::QueryTooLong,
             QueryError::NotSupported(_) => Code::NotSupported,
+            QueryError::InvalidCursor { .. } => Code::InvalidCursor,
         }
     }
 }
@@ -509,6 +517,7 @@ macro_rules! error_codes {
 error_codes! {
     InvalidPerPage "invalid_per_page" User 400 "`per_page` (`--limit`) is not a whole number in the allowed range";
     InvalidPage "invalid_page" User 400 "`page` is not a whole number, or pages past the deepest result allowed";
+    InvalidCursor "invalid_cursor" User 400 "a `cursor` that is damaged, made for another query, or given with `page`";
     InvalidSort "invalid_sort" User 400 "`sort` is neither `relevance` nor `date`";
     InvalidCollapse "invalid_collapse" User 400 "`collapse` is not `title`";
     InvalidRecency "invalid_recency" User 400 "`recency` is not a half-life in days in the allowed range";

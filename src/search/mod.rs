@@ -4,11 +4,13 @@
 //! marks the same words. The tantivy engine that answers them is [`crate::local`].
 
 pub mod explain;
+pub mod cursor;
 pub mod highlight;
 pub mod query;
 pub mod request;
 pub mod response;
 
+pub use cursor::Cursor;
 pub use highlight::{Highlighted, Highlighter};
 pub use query::{ParsedQuery, parse};
 pub use request::{Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
