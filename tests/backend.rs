@@ -52,6 +52,7 @@ impl SearchBackend for StandIn {
             relaxed: false,
             partial: false,
             warnings: vec![],
+            next_cursor: None,
         })
     }
 

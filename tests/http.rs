@@ -811,10 +811,10 @@ GET /api/search?q=上海&recency=0 | 400 invalid_recency | invalid recency: 0: g
 GET /api/search?q=上海&from=notadate | 400 invalid_date | invalid from date "notadate": use YYYY-MM-DD or RFC 3339
 GET /api/search?q=上海&to=2024-02-30 | 400 invalid_date | invalid to date "2024-02-30": use YYYY-MM-DD or RFC 3339
 GET /api/search?q=上海&from=2024-02-01&to=2024-01-01 | 400 empty_date_range | date range is empty: from 2024-02-01T00:00:00+08:00 is after to 2024-01-01T23:59:59+08:00
-GET /api/search?q=上海&foo=bar | 400 unknown_parameter | unknown parameter `foo`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain
-GET /api/search?q=上海&limit=10 | 400 unknown_parameter | unknown parameter `limit`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain
-GET /api/search?Q=上海 | 400 unknown_parameter | unknown parameter `Q`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain
-GET /api/search?%FF=1 | 400 unknown_parameter | unknown parameter `�`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain
+GET /api/search?q=上海&foo=bar | 400 unknown_parameter | unknown parameter `foo`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain, cursor
+GET /api/search?q=上海&limit=10 | 400 unknown_parameter | unknown parameter `limit`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain, cursor
+GET /api/search?Q=上海 | 400 unknown_parameter | unknown parameter `Q`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain, cursor
+GET /api/search?%FF=1 | 400 unknown_parameter | unknown parameter `�`; accepted: q, page, per_page, tag, category, from, to, sort, collapse, recency, explain, cursor
 GET /api/search?q=上海&q=股市 | 400 duplicate_parameter | `q` given more than once
 GET /api/search?q=上海&page=1&page=2 | 400 duplicate_parameter | `page` given more than once
 GET /api/search?q=上海&sort=date&sort=date | 400 duplicate_parameter | `sort` given more than once

@@ -7,7 +7,7 @@ use super::{IndexLocation, Outcome, open_backend, use_color};
 use crate::config::DEFAULT_LIMIT;
 use crate::error::QueryError;
 use crate::search::explain::Explain;
-use crate::search::{Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
+use crate::search::{Cursor, Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
 
 /// Arguments of `xinwen search`.
 #[derive(Debug, clap::Args)]
@@ -20,6 +20,9 @@ pub struct SearchArgs {
     /// Results to skip (paging).
     #[arg(long, default_value_t = 0)]
     offset: usize,
+    /// Continue after an earlier page: the `next_cursor` its --json output gave.
+    #[arg(long, value_name = "TOKEN")]
+    cursor: Option<String>,
     /// Only articles with this tag (repeat for any of several).
     #[arg(long = "tag", value_name = "TAG")]
     tags: Vec<String>,
@@ -77,6 +80,7 @@ impl TryFrom<&SearchArgs> for SearchRequest {
             collapse: args.collapse,
             recency_days: args.recency,
             explain: args.explain,
+            cursor: args.cursor.as_deref().map(Cursor::decode).transpose()?,
             ..SearchRequest::new("")
         };
         request.validate()?;

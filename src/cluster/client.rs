@@ -230,6 +230,7 @@ impl ClusterClient {
                 hits,
                 facets: found.facets,
                 relaxed,
+                next_cursor: None,
             },
         })
     }

@@ -13,14 +13,16 @@ use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 use tracing::instrument;
 
 use super::build::{self, Mode};
-use super::collect::{Found, collect};
+use super::collect::{Candidate, Found, collect};
 use super::explain::{Explained, Labels};
 use super::facets;
+use super::keyed::Ids;
 use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
 use crate::schema::Fields;
 use crate::search::explain::{Analysis, AnalyzeMode};
+use crate::search::cursor::{self, Cursor, SortKey};
 use crate::search::highlight::make_hit;
 use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
@@ -116,15 +118,38 @@ impl Engine {
             builder.proximity_bonus(parsed)
         };
         let mut query = builder.build(parsed, &request.filters, Mode::AllWords);
-        let mut found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
+        let ids = Ids::new(&searcher, self.fields.id);
+        let mut found = collect(
+            &searcher,
+            query.as_ref(),
+            &bonus,
+            request,
+            by_date,
+            &self.facet_names,
+            &ids,
+        )?;
         let mut relaxed = false;
         if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
             // Rescue an empty page with the articles that have any of the words, best first.
             query = builder.build(parsed, &request.filters, Mode::AnyWord);
-            found = collect(&searcher, query.as_ref(), &bonus, request, by_date, &self.facet_names)?;
+            found = collect(
+                &searcher,
+                query.as_ref(),
+                &bonus,
+                request,
+                by_date,
+                &self.facet_names,
+                &ids,
+            )?;
             relaxed = found.total > 0;
         }
-        let Found { page, total, facets } = found;
+        let Found {
+            page,
+            total,
+            facets,
+            more,
+            now,
+        } = found;
         let mut explained = if request.explain {
             let explained = Explained {
                 searcher: &searcher,
@@ -133,12 +158,14 @@ impl Engine {
                 bonus: &bonus,
                 request,
                 by_date,
+                now,
             };
             explained.hits(&page)?.into_iter().map(Some).collect::<Vec<_>>()
         } else {
             Vec::new()
         }
         .into_iter();
+        let last = page.last().copied();
         let highlighter = builder.highlighter(parsed);
         let mut hits = Vec::with_capacity(page.len());
         for candidate in page {
@@ -149,6 +176,10 @@ impl Engine {
             hit.explain = explained.next().flatten();
             hits.push(hit);
         }
+        let next_cursor = match (more, last, hits.last()) {
+            (true, Some(last), Some(hit)) => Some(self.cursor_after(request, &last, &hit.id, now)),
+            _ => None,
+        };
         Ok(SearchResponse {
             query: request.query.clone(),
             total,
@@ -158,6 +189,7 @@ impl Engine {
             relaxed,
             partial: false,
             warnings: Vec::new(),
+            next_cursor,
         })
     }
 
@@ -167,6 +199,22 @@ impl Engine {
         let searcher = self.reader.searcher();
         let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
         super::explain::analyze(&self.analyzer, &builder, &searcher, text, mode)
+    }
+
+    /// The token of the page after `last` (whose id is `id`).
+    fn cursor_after(&self, request: &SearchRequest, last: &Candidate, id: &str, now: i64) -> String {
+        Cursor {
+            fingerprint: cursor::fingerprint(request),
+            generation: self.generation_name().to_string(),
+            now,
+            after: SortKey {
+                reranked: last.reranked,
+                score: last.score,
+                date: last.date,
+                id: id.to_string(),
+            },
+        }
+        .encode()
     }
 
     /// One whole stored article.

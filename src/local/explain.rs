@@ -17,7 +17,7 @@ use tantivy::{DocId, Score, SeekDangerResult, SegmentReader, Term};
 
 use super::bm25::seek_once;
 use super::build::{self, Builder, Concept, Mode};
-use super::collect::{Candidate, RERANK_WINDOW};
+use super::collect::Candidate;
 use super::proximity::{self, PhraseBonus};
 use super::rerank;
 use crate::analysis::ChineseAnalyzer;
@@ -177,10 +177,12 @@ pub(super) struct Explained<'a> {
     pub labels: &'a Labels,
     /// The proximity bonuses that reranked the best candidates.
     pub bonus: &'a [PhraseBonus],
-    /// The request (its offset, recency and clock).
+    /// The request (its recency half-life).
     pub request: &'a SearchRequest,
     /// Whether the hits are in date order (not scored).
     pub by_date: bool,
+    /// The moment recency was measured from (seconds), as the search measured it.
+    pub now: i64,
 }
 
 impl Explained<'_> {
@@ -203,7 +205,7 @@ impl Explained<'_> {
         let weight = self.query.weight(EnableScoring::enabled_from_searcher(self.searcher))?;
         let mut dates = rerank::Dates::new(self.searcher);
         let mut out = Vec::with_capacity(page.len());
-        for (i, candidate) in page.iter().enumerate() {
+        for candidate in page {
             let address = candidate.address;
             let reader = self.searcher.segment_reader(address.segment_ord);
             let explanation = weight.explain(reader, address.doc_id)?;
@@ -211,7 +213,7 @@ impl Explained<'_> {
             let tree = serde_json::to_value(&explanation).unwrap_or_default();
             self.collect_parts(&tree, &mut parts);
             let base = explanation.value();
-            if self.request.offset + i < RERANK_WINDOW {
+            if candidate.reranked {
                 self.rerank_parts(address, base, &mut dates, &mut parts)?;
             }
             let matched = matched(&parts);
@@ -301,7 +303,7 @@ impl Explained<'_> {
             });
         }
         if let Some(half_life) = self.request.recency_days {
-            let now = self.request.now.unwrap_or_else(time::OffsetDateTime::now_utc);
+            let now = time::OffsetDateTime::from_unix_timestamp(self.now).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
             if let Some((factor, age_days)) = rerank::recency(dates, address, half_life, now) {
                 parts.push(ScorePart {
                     kind: PartKind::Recency,

@@ -16,6 +16,7 @@ pub mod engine;
 pub(crate) mod explain;
 pub(crate) mod facets;
 pub mod indexer;
+mod keyed;
 pub(crate) mod proximity;
 pub(crate) mod related;
 mod rerank;

@@ -1,6 +1,6 @@
 //! Reranking the best candidates of a search by what BM25 does not see: freshness
-//! (`recency`) and, among equal scores, the date (newer first). Proximity has its own
-//! module ([`super::proximity`]).
+//! (`recency`). Proximity has its own module ([`super::proximity`]); equal scores are
+//! ordered by date and id in [`super::keyed`].
 
 use tantivy::{DateTime, DocAddress, Searcher};
 use time::OffsetDateTime;
@@ -74,20 +74,4 @@ pub(super) fn recency(
         1.0 + RECENCY_WEIGHT * 0.5f64.powf(age_days / half_life_days) as f32,
         age_days,
     ))
-}
-
-/// Equal scores (a filter-only clause, identical articles) list newer articles first.
-pub(super) fn newer_first_among_equals(searcher: &Searcher, hits: &mut [(f32, DocAddress)]) {
-    if !hits.windows(2).any(|w| w[0].0 == w[1].0) {
-        return;
-    }
-    let mut dates = Dates::new(searcher);
-    let mut keyed: Vec<(f32, i64, DocAddress)> = hits
-        .iter()
-        .map(|&(score, a)| (score, dates.seconds(a).unwrap_or(i64::MIN), a))
-        .collect();
-    keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
-    for (hit, (score, _, address)) in hits.iter_mut().zip(keyed) {
-        *hit = (score, address);
-    }
 }

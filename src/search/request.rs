@@ -5,6 +5,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::cursor::Cursor;
 use super::query::{self, ParsedQuery};
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, SNIPPET_CHARS};
 use crate::error::QueryError;
@@ -64,6 +65,8 @@ pub struct SearchRequest {
     pub now: Option<OffsetDateTime>,
     /// Give each hit an explanation of its score (`explain=true`, `--explain`).
     pub explain: bool,
+    /// Continue a walk after the last hit of an earlier page (instead of `offset`).
+    pub cursor: Option<Cursor>,
 }
 
 impl SearchRequest {
@@ -81,17 +84,27 @@ impl SearchRequest {
             recency_days: None,
             now: None,
             explain: false,
+            cursor: None,
         }
     }
 
-    /// Checks the limits: 1 ≤ limit ≤ [`MAX_LIMIT`], offset + limit ≤ [`MAX_DEPTH`], dates
-    /// in order.
+    /// Checks the limits: 1 ≤ limit ≤ [`MAX_LIMIT`], offset + limit ≤ [`MAX_DEPTH`] (a
+    /// cursor has no depth limit, and no offset), dates in order, a cursor made for this
+    /// request.
     pub fn validate(&self) -> Result<(), QueryError> {
         if self.limit == 0 || self.limit > MAX_LIMIT {
             return Err(QueryError::InvalidLimit {
                 given: self.limit,
                 max: MAX_LIMIT,
             });
+        }
+        if let Some(cursor) = &self.cursor {
+            if self.offset > 0 {
+                return Err(QueryError::InvalidCursor {
+                    reason: "a cursor continues a walk by itself; give it without `page` (`--offset`)".into(),
+                });
+            }
+            cursor.check(self)?;
         }
         if self.offset.saturating_add(self.limit) > MAX_DEPTH {
             return Err(QueryError::TooDeep { max: MAX_DEPTH });

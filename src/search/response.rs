@@ -63,6 +63,9 @@ pub struct SearchResponse {
     /// Why the answer is partial, one line a node, the node named.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The cursor of the next page ([`crate::search::Cursor`]); `None` on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Figures about an index.

@@ -14,7 +14,7 @@ use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, MAX_RELATED, MAX_SUGGES
 use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
 use crate::search::explain::{Analysis, AnalyzeMode};
-use crate::search::{Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
+use crate::search::{Cursor, Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
 
 pub use crate::config::MAX_QUERY_STRING;
 
@@ -142,10 +142,12 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         &pairs,
         &[
             "q", "page", "per_page", "tag", "category", "from", "to", "sort", "collapse", "recency", "explain",
+            "cursor",
         ],
     )?;
     let per_page = number(&pairs, "per_page", Code::InvalidPerPage, DEFAULT_LIMIT, MAX_LIMIT)?;
     let page = number(&pairs, "page", Code::InvalidPage, 1, MAX_DEPTH)?;
+    let cursor = cursor_param(&pairs)?;
     let offset = (page - 1).saturating_mul(per_page);
     let values = |name: &str| -> Vec<String> {
         pairs
@@ -192,6 +194,7 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
             })?),
         },
         explain: flag(&pairs, "explain")?,
+        cursor,
         ..SearchRequest::new("")
     };
     request.validate().map_err(page_error)?;
@@ -208,6 +211,20 @@ fn flag(pairs: &[(String, String)], name: &'static str) -> Result<bool, ApiError
         }
         .into()),
     }
+}
+
+/// The decoded `cursor`, refused beside `page` (a walk is one or the other).
+fn cursor_param(pairs: &[(String, String)]) -> Result<Option<Cursor>, ApiError> {
+    let Some(raw) = single(pairs, "cursor")? else {
+        return Ok(None);
+    };
+    if single(pairs, "page")?.is_some() {
+        return Err(QueryError::InvalidCursor {
+            reason: "give either `page` or `cursor`, not both".into(),
+        }
+        .into());
+    }
+    Ok(Some(Cursor::decode(raw)?))
 }
 
 /// The engine speaks of `offset`, a parameter HTTP clients never send: a page beyond the
@@ -238,9 +255,11 @@ pub struct SearchBody {
     partial: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
 }
 
-/// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=&collapse=&recency=
+/// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=&collapse=&recency=&cursor=
 pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiError> {
     let SearchParams { request, page } = search_params(&raw)?;
     let per_page = request.limit;
@@ -257,6 +276,7 @@ pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiE
         relaxed: response.relaxed,
         partial: response.partial,
         warnings: response.warnings,
+        next_cursor: response.next_cursor,
     })
 }
 
