@@ -19,7 +19,8 @@
 //!
 //! Filters are attribute conditions (MVA ids, dates), the exact-title bonus is an
 //! `IF(title_key = …)` column sorted first, recency multiplies `WEIGHT()` in the engine,
-//! and paging is `LIMIT` with `max_matches` raised to reach it.
+//! and paging is `LIMIT` with `max_matches` raised to reach it, the document id breaking
+//! ties; cursors are refused (`invalid_cursor`).
 
 use crate::analysis::ChineseAnalyzer;
 use crate::config::{MAX_DEPTH, TAGS_BOOST, TITLE_BOOST};
@@ -230,6 +231,12 @@ impl Translator {
         table: &str,
         mode: Mode,
     ) -> Result<Option<SearchSql>, QueryError> {
+        if request.cursor.is_some() {
+            // Not built yet: the engine's order has no article-id tie-break to resume at.
+            return Err(QueryError::InvalidCursor {
+                reason: "a cluster backend pages with `page` only".into(),
+            });
+        }
         let builder = self.builder();
         builder.check_words(parsed)?;
         let matching = match self.match_expr(&builder, parsed, mode) {
@@ -276,6 +283,9 @@ fn hits_statement(request: &SearchRequest, table: &str, filter: &str, by_date: b
         }
         order.push("date DESC".into());
     }
+    // The document id (a hash of the article id) last: equal weights and dates keep one
+    // order on every shard and every request, so pages neither repeat nor skip hits.
+    order.push("id ASC".into());
     let depth = (request.offset + request.limit).clamp(1, MAX_DEPTH);
     let mut options = vec![format!("max_matches={}", depth.max(FACET_GROUPS))];
     if by_date {
