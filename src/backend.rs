@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 
 pub use crate::error::{Error, IndexError, QueryError, Result};
-pub use crate::indexer::{IndexOptions, IndexReport, Progress, Silent, Upserted};
+pub use crate::indexer::{IndexOptions, IndexReport, JobHistory, JobKind, Progress, Silent, Upserted};
 pub use crate::post::{Article, Rejection};
 pub use crate::search::explain::{Analysis, AnalyzeMode};
 pub use crate::search::{
@@ -74,6 +74,12 @@ pub trait SearchBackend: Send + Sync {
             "this backend cannot show how it analyses a text; analyze runs on a local index".into(),
         )
         .into())
+    }
+
+    /// The collection's own records of its write jobs (CLI jobs included), for
+    /// `GET /metrics`; `None` where the backend keeps none.
+    fn job_history(&self) -> Result<Option<JobHistory>> {
+        Ok(None)
     }
 }
 
@@ -172,6 +178,7 @@ pub fn delete(index: &dyn IndexBackend, ids: &[String], wait: bool) -> Result<us
     let options = IndexOptions {
         wait,
         holder: "xinwen delete".into(),
+        kind: JobKind::Delete,
         memory: 16 * 1024 * 1024,
         threads: Some(1),
         existing_only: true,

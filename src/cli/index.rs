@@ -88,6 +88,7 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
                 .join(" ")
         ),
         existing_only: false,
+        kind: crate::backend::JobKind::Index,
     };
     let show_bar = !args.json && std::io::stderr().is_terminal();
     let bar = if show_bar {

@@ -130,6 +130,10 @@ impl SearchBackend for LocalBackend {
     fn analyze(&self, text: &str, mode: AnalyzeMode) -> Result<Analysis> {
         self.engine().analyze(text, mode)
     }
+
+    fn job_history(&self) -> Result<Option<crate::backend::JobHistory>> {
+        Ok(Some(indexer::records::read(&self.dir)?))
+    }
 }
 
 impl IndexBackend for LocalBackend {

@@ -10,6 +10,7 @@ use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tracing::{info, instrument};
 
 use super::queue::{Queue, QueuedDoc};
+use super::records::{self, JobKind, JobRecord};
 use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
 use super::{fault, live};
@@ -50,6 +51,9 @@ pub struct Job {
     pub(super) writes: usize,
     pub(super) report: IndexReport,
     pub(super) started: Instant,
+    /// What the job is for and when it began, for the index's job records.
+    pub(super) kind: JobKind,
+    pub(super) began: time::OffsetDateTime,
 }
 
 /// An article in the index when the job began.
@@ -87,6 +91,7 @@ impl Job {
     /// generations are removed only once the live one has opened.
     pub fn begin(dir: &IndexDir, options: &IndexOptions) -> Result<Job, IndexError> {
         let started = Instant::now();
+        let began = time::OffsetDateTime::now_utc();
         if options.existing_only && dir.live_generation()?.is_none() {
             return Err(IndexError::Missing {
                 path: dir.root().to_path_buf(),
@@ -150,6 +155,8 @@ impl Job {
                 ..IndexReport::default()
             },
             started,
+            kind: if options.rebuild { JobKind::Rebuild } else { options.kind },
+            began,
         })
     }
 
@@ -291,6 +298,8 @@ impl Job {
             writer,
             mut report,
             started,
+            kind,
+            began,
             ..
         } = self;
         let generation = target.generation.clone();
@@ -317,6 +326,7 @@ impl Job {
             elapsed_ms = report.elapsed.as_millis() as u64,
             "index job finished"
         );
+        records::note(&dir, &lock, JobRecord::finished(kind, began, &report));
         Ok(report)
     }
 

@@ -82,6 +82,8 @@ impl Job {
             unreadable,
             mut report,
             started,
+            kind,
+            began,
             ..
         } = self;
         drop(writer);
@@ -97,6 +99,7 @@ impl Job {
         };
         report.elapsed = started.elapsed();
         info!(unreadable, "rebuild withheld");
+        super::records::note(&dir, &lock, super::records::JobRecord::finished(kind, began, &report));
         Ok(report)
     }
 

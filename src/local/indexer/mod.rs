@@ -12,6 +12,7 @@ mod job;
 mod live;
 mod queue;
 mod read;
+pub mod records;
 mod report;
 mod sweep;
 
@@ -20,6 +21,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 pub use job::{Job, Upserted};
+pub use records::{JobHistory, JobKind};
 pub use report::{IndexReport, Progress, Silent};
 
 use crate::config::{MIN_READ_AHEAD_BYTES, READ_AHEAD_SHARE, WRITER_MEMORY_BYTES};
@@ -50,6 +52,9 @@ pub struct IndexOptions {
     /// Write only to an index that exists ([`IndexError::Missing`] otherwise) instead of
     /// creating one: deletions and HTTP ingestion.
     pub existing_only: bool,
+    /// What the job is for, in the index's job records (`--rebuild` is recorded as a
+    /// rebuild whatever this says).
+    pub kind: JobKind,
 }
 
 impl Default for IndexOptions {
@@ -64,6 +69,7 @@ impl Default for IndexOptions {
             threads: None,
             holder: "xinwen index".into(),
             existing_only: false,
+            kind: JobKind::Index,
         }
     }
 }

@@ -3,9 +3,11 @@
 
 use std::sync::mpsc;
 
+use super::records::{self, JobRecord};
 use super::{Job, Progress, fault, pause_point};
 use crate::error::IndexError;
 use crate::post::Batch;
+use crate::store::{IndexDir, WriterLock};
 
 impl Job {
     /// Upserts every article of `batches` and counts every rejection, reading on another
@@ -58,19 +60,35 @@ impl Job {
     /// Drops everything the job did: nothing of it is committed, and the files it wrote
     /// are removed (a new generation entirely, else the uncommitted segments), so a job
     /// that failed on a full disk leaves the space it found.
-    pub fn abort(mut self) {
+    pub fn abort(self) {
+        drop(self.rolled_back());
+    }
+
+    /// [`Job::abort`], keeping the lock: what is left to do under it (the job's record)
+    /// then finds the space the job had taken free again.
+    fn rolled_back(mut self) -> (IndexDir, WriterLock) {
         if let Err(e) = self.writer.rollback() {
             tracing::warn!(error = %e, "rolling back the failed job");
         }
-        if self.report.rebuilt {
-            let Job { dir, lock, writer, .. } = self;
-            drop(writer);
-            if let Err(e) = dir.remove_unfinished(&lock) {
-                tracing::warn!(error = %e, "removing the failed job's generation");
-            }
-        } else if let Err(e) = self.dir.remove_uncommitted(&self.lock, &self.target) {
+        if !self.report.rebuilt
+            && let Err(e) = self.dir.remove_uncommitted(&self.lock, &self.target)
+        {
             tracing::warn!(error = %e, "removing the failed job's files");
         }
+        let Job {
+            dir,
+            lock,
+            writer,
+            report,
+            ..
+        } = self;
+        drop(writer);
+        if report.rebuilt
+            && let Err(e) = dir.remove_unfinished(&lock)
+        {
+            tracing::warn!(error = %e, "removing the failed job's generation");
+        }
+        (dir, lock)
     }
 
     /// Aborts the job after `error`, which becomes [`IndexError::NoSpace`] when the disk
@@ -88,8 +106,11 @@ impl Job {
             other => other,
         };
         let generation = self.target.generation.clone();
-        self.abort();
-        fault::no_space(error, &generation)
+        let error = fault::no_space(error, &generation);
+        let record = JobRecord::failed(self.kind, self.began, self.started.elapsed(), &self.report, &error);
+        let (dir, lock) = self.rolled_back();
+        records::note(&dir, &lock, record);
+        error
     }
 }
 
