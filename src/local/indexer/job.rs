@@ -99,37 +99,28 @@ impl Job {
         }
         let lock = dir.lock(options.wait, &options.holder)?;
         pause_point("locked");
-        let removed = dir.remove_unfinished(&lock)?;
-        if removed > 0 {
-            info!(removed, "removed leftovers of an interrupted job");
-        }
-        let start = live::open_target(dir, &lock, options)?;
-        let (target, previous, rebuild) = (start.target, start.previous, start.rebuild);
-        let existing = if rebuild {
-            HashMap::new()
+        let kind = if options.rebuild {
+            JobKind::Rebuild
         } else {
-            live::indexed_articles(&target)?
+            options.kind
         };
-        let threads = options
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
-        // tantivy wants at least 15 MB a thread.
-        let memory = options.memory.max(threads * 16 * 1024 * 1024);
-        let writer = target.index.writer_with_num_threads(threads, memory)?;
-        // Files a failed or killed job left in the live generation (uncommitted segments)
-        // go before this job writes its own: a full disk is then free again.
-        if !rebuild {
-            match dir.remove_uncommitted(&lock, &target) {
-                Ok(0) => {}
-                Ok(removed) => info!(removed, "removed files an earlier job left"),
-                Err(e) => tracing::warn!(error = %e, "cannot remove files left by an earlier job"),
+        let opened = match Opened::new(dir, options, &lock) {
+            Ok(opened) => opened,
+            Err(e) => {
+                let record = JobRecord::failed(kind, began, started.elapsed(), &IndexReport::default(), &e);
+                records::note(dir, &lock, record);
+                return Err(e);
             }
-        }
-        // No merges while the job writes: a job that fails must be able to remove every
-        // file it wrote, and a merge still running could write after the clean-up. The
-        // commit merges (see `commit`).
-        writer.set_merge_policy(Box::new(NoMergePolicy));
-        let read_ahead = super::read_ahead_bytes(memory);
+        };
+        let Opened {
+            target,
+            previous,
+            rebuild,
+            replaces_live,
+            existing,
+            writer,
+            read_ahead,
+        } = opened;
         let queue = Queue::new(read_ahead);
         // Every operation of a job takes an opstamp and the commit records the last one,
         // so revs counted from the committed opstamp are never those of an older document.
@@ -142,7 +133,7 @@ impl Job {
             queue,
             read_ahead,
             previous,
-            replaces_live: start.replaces_live,
+            replaces_live,
             touched: HashMap::with_capacity(existing.len()),
             removed: HashSet::new(),
             partial: HashSet::new(),
@@ -155,7 +146,7 @@ impl Job {
                 ..IndexReport::default()
             },
             started,
-            kind: if options.rebuild { JobKind::Rebuild } else { options.kind },
+            kind,
             began,
         })
     }
@@ -353,6 +344,63 @@ impl Job {
         self.writer.set_merge_policy(Box::new(LogMergePolicy::default()));
         self.writer.commit()?;
         Ok(true)
+    }
+}
+
+/// What a job opens once it holds the lock: a failure here is recorded as the job's.
+struct Opened {
+    target: OpenIndex,
+    previous: Option<OpenIndex>,
+    rebuild: bool,
+    replaces_live: bool,
+    existing: HashMap<String, Indexed>,
+    writer: IndexWriter<QueuedDoc>,
+    read_ahead: usize,
+}
+
+impl Opened {
+    /// Cleans up leftovers of killed jobs and opens the live index, or a new generation
+    /// for a rebuild or a first build, with a writer that does not merge.
+    fn new(dir: &IndexDir, options: &IndexOptions, lock: &WriterLock) -> Result<Opened, IndexError> {
+        let removed = dir.remove_unfinished(lock)?;
+        if removed > 0 {
+            info!(removed, "removed leftovers of an interrupted job");
+        }
+        let start = live::open_target(dir, lock, options)?;
+        let (target, previous, rebuild) = (start.target, start.previous, start.rebuild);
+        let existing = if rebuild {
+            HashMap::new()
+        } else {
+            live::indexed_articles(&target)?
+        };
+        let threads = options
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()).min(8));
+        // tantivy wants at least 15 MB a thread.
+        let memory = options.memory.max(threads * 16 * 1024 * 1024);
+        let writer = target.index.writer_with_num_threads(threads, memory)?;
+        // Files a failed or killed job left in the live generation (uncommitted segments)
+        // go before this job writes its own: a full disk is then free again.
+        if !rebuild {
+            match dir.remove_uncommitted(lock, &target) {
+                Ok(0) => {}
+                Ok(removed) => info!(removed, "removed files an earlier job left"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove files left by an earlier job"),
+            }
+        }
+        // No merges while the job writes: a job that fails must be able to remove every
+        // file it wrote, and a merge still running could write after the clean-up. The
+        // commit merges (see `commit`).
+        writer.set_merge_policy(Box::new(NoMergePolicy));
+        Ok(Opened {
+            target,
+            previous,
+            rebuild,
+            replaces_live: start.replaces_live,
+            existing,
+            writer,
+            read_ahead: super::read_ahead_bytes(memory),
+        })
     }
 }
 
