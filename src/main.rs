@@ -12,14 +12,26 @@ fn main() -> ExitCode {
     } else {
         "warn"
     };
-    tracing_subscriber::fmt()
+    let filter = tracing_subscriber::EnvFilter::try_from_env("XINWEN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("XINWEN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
-        )
-        .init();
+        .with_env_filter(filter);
+    match std::env::var("XINWEN_LOG_FORMAT").as_deref().map(str::trim) {
+        Err(std::env::VarError::NotPresent) | Ok("" | "text") => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // One JSON object a line, the event's fields at its top level, for log shippers.
+        Ok("json") => logs.json().flatten_event(true).with_current_span(false).init(),
+        Ok(other) => {
+            eprintln!("xinwen: XINWEN_LOG_FORMAT must be `text` or `json`, not {other:?}");
+            return ExitCode::from(2);
+        }
+        Err(std::env::VarError::NotUnicode(_)) => {
+            eprintln!("xinwen: XINWEN_LOG_FORMAT must be `text` or `json`, not a value that is not UTF-8");
+            return ExitCode::from(2);
+        }
+    }
     match xinwen::cli::run(cli) {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::NoHits) => ExitCode::from(1),
