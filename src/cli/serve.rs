@@ -81,6 +81,7 @@ pub(super) fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         admin_token: std::env::var("XINWEN_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty()),
+        log_queries: log_queries()?,
         limits: ConnectionLimits {
             header_timeout: args.header_timeout.0,
             idle_timeout: args.idle_timeout.0,
@@ -113,6 +114,17 @@ fn snapshot_target(args: &ServeArgs) -> anyhow::Result<Option<SnapshotTarget>> {
         IndexDir::new(&args.location.dir),
         dir.clone(),
     )?))
+}
+
+/// `XINWEN_LOG_QUERIES`: `1` (or `true`) logs each search's query text; unset, empty, `0`
+/// or `false` does not. Anything else is refused rather than guessed at: a typo must not
+/// log personal data, nor silently not log what an operator asked for.
+fn log_queries() -> anyhow::Result<bool> {
+    match std::env::var("XINWEN_LOG_QUERIES").as_deref().map(str::trim) {
+        Err(std::env::VarError::NotPresent) | Ok("" | "0" | "false") => Ok(false),
+        Ok("1" | "true") => Ok(true),
+        _ => anyhow::bail!("XINWEN_LOG_QUERIES must be 1 (log query text) or 0, not what it is set to"),
+    }
 }
 
 /// The first run of the README's main command: index the fixtures into `index/`.

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::state::Shared;
-use crate::backend::{IndexBackend, IndexOptions, Silent, WriteJob};
+use crate::backend::{IndexBackend, IndexOptions, JobKind, Silent, WriteJob};
 use crate::config::{MAX_INGEST_RECORDS, MAX_LISTED_INGEST_REJECTIONS};
 use crate::error::{Code, ErrorCode, IndexError, PostError, SnapshotError};
 use crate::local::snapshot::{self, Snapshot};
@@ -178,9 +178,10 @@ fn writer(shared: &Shared) -> Result<Arc<dyn IndexBackend>, ApiError> {
 
 /// A write job on an index that exists (503 when there is none, 409 while another job
 /// holds it).
-fn job<'a>(index: &'a dyn IndexBackend, holder: &str) -> Result<Box<dyn WriteJob + 'a>, ApiError> {
+fn job<'a>(index: &'a dyn IndexBackend, holder: &str, kind: JobKind) -> Result<Box<dyn WriteJob + 'a>, ApiError> {
     let options = IndexOptions {
         holder: holder.into(),
+        kind,
         threads: Some(1),
         memory: 64 * 1024 * 1024,
         existing_only: true,
@@ -197,7 +198,7 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
     let records = records(&body)?;
     let index = writer(&shared)?;
     super::api::off_async(move || -> Result<Value, ApiError> {
-        let mut job = job(index.as_ref(), "POST /api/articles")?;
+        let mut job = job(index.as_ref(), "POST /api/articles", JobKind::Ingest)?;
         let mut rejected = Vec::new();
         let mut not_listed = 0usize;
         for (i, record) in records.into_iter().enumerate() {
@@ -224,6 +225,7 @@ pub async fn ingest(shared: Arc<Shared>, body: Vec<u8>) -> Result<Value, ApiErro
         }
         // Once finished, the articles are searchable (the backend's promise).
         let report = job.finish(&Silent).map_err(locked_or_internal)?;
+        shared.metrics().ingested(&report);
         Ok(json!({
             "accepted": report.new + report.updated + report.unchanged,
             "new": report.new,
@@ -242,7 +244,7 @@ pub async fn delete(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiErr
     let id = super::api::decode_id(&raw_id)?;
     let index = writer(&shared)?;
     super::api::off_async(move || -> Result<Value, ApiError> {
-        let mut job = job(index.as_ref(), "DELETE /api/articles")?;
+        let mut job = job(index.as_ref(), "DELETE /api/articles", JobKind::Delete)?;
         let found = job.delete(&id).map_err(locked_or_internal)?;
         job.finish(&Silent).map_err(locked_or_internal)?;
         if !found {

@@ -131,7 +131,7 @@ fn reject_unknown(pairs: &[(String, String)], allowed: &[&str]) -> Result<(), Ap
 }
 
 /// Checks the query string of an endpoint that takes no parameters (`/healthz`, `/api/stats`).
-fn no_params(raw: &str) -> Result<(), ApiError> {
+pub(super) fn no_params(raw: &str) -> Result<(), ApiError> {
     reject_unknown(&pairs(raw)?, &[])
 }
 
@@ -257,6 +257,18 @@ pub struct SearchBody {
     warnings: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next_cursor: Option<String>,
+}
+
+impl SearchBody {
+    /// The query as searched (for the request log, when queries are logged).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// Articles matching (for the request log).
+    pub fn total(&self) -> usize {
+        self.total
+    }
 }
 
 /// GET /api/search?q=&page=&per_page=&tag=&category=&from=&to=&sort=&collapse=&recency=&cursor=

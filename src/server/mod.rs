@@ -7,6 +7,7 @@
 //! - `GET /api/analyze?text=&mode=index|query` — a text's tokens as the index sees them;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
 //! - `GET /api/stats`, `GET /healthz`;
+//! - `GET /metrics` — the Prometheus text exposition ([`metrics`]);
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
 //! - `POST /api/snapshots` — a snapshot into `--snapshot-dir`, with the admin token.
 //!
@@ -17,11 +18,13 @@ pub(crate) mod admin;
 pub(crate) mod api;
 pub(crate) mod connections;
 pub(crate) mod error;
+pub(crate) mod metrics;
 pub(crate) mod state;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -52,6 +55,9 @@ pub struct ServerOptions {
     pub limits: ConnectionLimits,
     /// Where `POST /api/snapshots` writes (`--snapshot-dir`); none disables it.
     pub snapshots: Option<SnapshotTarget>,
+    /// Write each search's query text into the request log (`XINWEN_LOG_QUERIES=1`); off
+    /// by default, as queries can be personal data.
+    pub log_queries: bool,
 }
 
 /// Turns an endpoint's result into a reply: the JSON, or the JSON error. The value is
@@ -117,7 +123,18 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(get_or_head())
         .and(with_shared(shared.clone()))
         .and(raw_query())
-        .then(|shared, raw| async move { reply(api::search(shared, raw).await) });
+        .then(|shared, raw| async move {
+            let result = api::search(shared, raw).await;
+            let log = result.as_ref().ok().map(|body| metrics::SearchLog {
+                hits: body.total(),
+                query: body.query().to_string(),
+            });
+            let mut response = reply(result);
+            if let Some(log) = log {
+                response.extensions_mut().insert(log);
+            }
+            response
+        });
     let suggest = warp::path!("api" / "suggest")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
@@ -154,16 +171,18 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
                 admin::check(token.as_deref().map(String::as_str), header.as_deref()).map_err(warp::reject::custom)
             }
         });
-    let ingest =
-        warp::path!("api" / "articles")
-            .and(warp::post())
-            .and(auth.clone())
-            .and(warp::body::content_length_limit(MAX_BODY_BYTES))
-            .and(warp::body::bytes())
-            .and(with_shared(shared.clone()))
-            .then(|(), body: warp::hyper::body::Bytes, shared| async move {
-                reply(admin::ingest(shared, body.to_vec()).await)
-            });
+    let ingest = warp::path!("api" / "articles")
+        .and(warp::post())
+        .and(auth.clone())
+        .and(warp::body::content_length_limit(MAX_BODY_BYTES))
+        .and(warp::body::bytes())
+        .and(with_shared(shared.clone()))
+        .then(|(), body: warp::hyper::body::Bytes, shared: Arc<Shared>| async move {
+            let result = admin::ingest(Arc::clone(&shared), body.to_vec()).await;
+            let outcome = result.as_ref().map_or_else(|e| e.code.name(), |_| "committed");
+            shared.metrics().ingest_batch(outcome);
+            reply(result)
+        });
     let target = options.snapshots.clone();
     let snapshots = warp::path!("api" / "snapshots")
         .and(warp::post())
@@ -175,8 +194,17 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
     let delete = warp::path!("api" / "articles" / String)
         .and(warp::delete())
         .and(auth)
-        .and(with_shared(shared))
+        .and(with_shared(shared.clone()))
         .then(|id, (), shared| async move { reply(admin::delete(shared, id).await) });
+    let scrape = warp::path!("metrics")
+        .and(get_or_head())
+        .and(with_shared(shared.clone()))
+        .and(raw_query())
+        .then(|shared, raw| async move {
+            metrics::endpoint(shared, raw)
+                .await
+                .unwrap_or_else(Reply::into_response)
+        });
 
     let routes = page
         .or(search)
@@ -199,6 +227,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .unify()
         .or(snapshots)
         .unify()
+        .or(scrape)
+        .unify()
         .recover(recover)
         .unify()
         .boxed();
@@ -208,36 +238,39 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         Some(cors) => routes.with(cors).map(Reply::into_response).boxed(),
         None => routes,
     };
-    let routes = routes
-        .recover(recover)
-        .unify()
-        .map(|mut response: Response| {
-            let headers = response.headers_mut();
-            if !headers.contains_key(CACHE_CONTROL) {
-                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
-            headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-            response
-        })
-        .with(warp::log::custom(|info| {
-            tracing::info!(
-                method = %info.method(),
-                path = info.path(),
-                status = info.status().as_u16(),
-                micros = info.elapsed().as_micros() as u64,
-                "request"
-            );
-        }))
-        .map(Reply::into_response);
-    warp::method()
+    let routes = routes.recover(recover).unify().map(|mut response: Response| {
+        let headers = response.headers_mut();
+        if !headers.contains_key(CACHE_CONTROL) {
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        response
+    });
+    // Every answer, errors included, is counted and logged once, under its route pattern.
+    let log_queries = options.log_queries;
+    warp::any()
+        .map(Instant::now)
+        .and(warp::method())
+        .and(warp::path::full())
         .and(routes)
-        .map(|method: Method, response: Response| {
-            if method == Method::HEAD {
-                without_body(response)
-            } else {
+        .map(
+            move |started: Instant, method: Method, path: warp::path::FullPath, response: Response| {
+                let response = if method == Method::HEAD {
+                    without_body(response)
+                } else {
+                    response
+                };
+                metrics::observe(
+                    shared.metrics(),
+                    log_queries,
+                    started.elapsed(),
+                    &method,
+                    path.as_str(),
+                    &response,
+                );
                 response
-            }
-        })
+            },
+        )
         .boxed()
 }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::metrics::Metrics;
 use crate::backend::{IndexBackend, SearchBackend};
 use crate::error::{IndexError, Result};
 use crate::local::LocalBackend;
@@ -22,6 +23,21 @@ pub struct Shared {
     /// cores as threads that preempt each other (fewer switches, a shorter tail:
     /// benches/README.md has the figures with and without it).
     searches: tokio::sync::Semaphore,
+    /// What `GET /metrics` shows.
+    metrics: Metrics,
+}
+
+/// A request's turn to read the backend (see [`Shared::turn`]); counted in flight until
+/// it is dropped.
+pub(crate) struct Turn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    metrics: &'a Metrics,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.metrics.turn_done();
+    }
 }
 
 impl Shared {
@@ -32,6 +48,7 @@ impl Shared {
             search,
             index,
             searches: tokio::sync::Semaphore::new(cores * 2),
+            metrics: Metrics::new(),
         }
     }
 
@@ -51,9 +68,31 @@ impl Shared {
         self.index.clone()
     }
 
-    /// Waits for a turn to search (see `searches`).
-    pub async fn turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        self.searches.acquire().await.ok()
+    /// Waits for a turn to search (see `searches`); counted as waiting meanwhile, and
+    /// as queued when every turn was taken.
+    pub(crate) async fn turn(&self) -> Option<Turn<'_>> {
+        self.metrics.turn_wanted(self.searches.available_permits() == 0);
+        // Counted out of the waiting even when the wait is cancelled (a client gone).
+        struct Waiting<'a>(&'a Metrics);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.turn_left();
+            }
+        }
+        let waiting = Waiting(&self.metrics);
+        let permit = self.searches.acquire().await.ok();
+        drop(waiting);
+        let permit = permit?;
+        self.metrics.turn_taken();
+        Some(Turn {
+            _permit: permit,
+            metrics: &self.metrics,
+        })
+    }
+
+    /// The service's counters.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Asks the backend to look for changes; returns whether it found any.
