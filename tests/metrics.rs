@@ -18,6 +18,7 @@ use common::{GOOD_ARTICLES, POSTS, fixture};
 use serde_json::{Value, json};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
+use xinwen::backend::{Article, Health, IndexError, ParsedRequest, SearchBackend, SearchResponse, Stats};
 use xinwen::server::{self, ServerOptions, Shared};
 use xinwen::store::IndexDir;
 
@@ -491,5 +492,94 @@ fn an_unknown_log_format_is_refused() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "xinwen: XINWEN_LOG_FORMAT must be `text` or `json`, not \"xml\"\n"
+    );
+}
+
+// ---------------------------------------------------------------- another backend
+
+/// A backend that is not the local index (as a cluster is): stats of its own, no job
+/// records, and stats that fail while `down`.
+struct Remote {
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl SearchBackend for Remote {
+    fn search(&self, _request: &ParsedRequest) -> xinwen::Result<SearchResponse> {
+        Err(IndexError::Unavailable("not searched here".into()).into())
+    }
+
+    fn get(&self, id: &str) -> xinwen::Result<Article> {
+        Err(IndexError::UnknownId(id.into()).into())
+    }
+
+    fn related(&self, id: &str, _limit: usize) -> xinwen::Result<Vec<Article>> {
+        Err(IndexError::UnknownId(id.into()).into())
+    }
+
+    fn suggest(&self, _partial: &str, _limit: usize) -> xinwen::Result<Vec<String>> {
+        Ok(vec![])
+    }
+
+    fn stats(&self) -> xinwen::Result<Stats> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(IndexError::Unavailable("no node answered".into()).into());
+        }
+        Ok(Stats {
+            articles: 1234,
+            segments: 2,
+            size_bytes: 0,
+            oldest: None,
+            newest: None,
+            generation: "xinwen_b".into(),
+            last_commit: None,
+        })
+    }
+
+    fn health(&self) -> xinwen::Result<Health> {
+        Ok(Health {
+            articles: 1234,
+            generation: "xinwen_b".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn another_backend_gives_its_own_gauges_and_no_job_series() {
+    let remote = Arc::new(Remote {
+        down: std::sync::atomic::AtomicBool::new(false),
+    });
+    let shared = Arc::new(Shared::new(remote.clone(), None));
+    let routes = routes(&shared, &ServerOptions::default());
+    let samples = scrape(&routes).await;
+    for (series, n) in [
+        ("xinwen_index_up", 1.0),
+        ("xinwen_index_articles", 1234.0),
+        ("xinwen_index_segments", 2.0),
+        (r#"xinwen_index_generation{generation="xinwen_b"}"#, 1.0),
+    ] {
+        assert_eq!(samples.get(series), Some(&n), "{series}");
+    }
+    assert!(!samples.keys().any(|k| k.starts_with("xinwen_job")), "{samples:?}");
+    assert!(!samples.contains_key("xinwen_index_last_commit_timestamp_seconds"));
+    // A backend that cannot answer: the scrape still answers, and says so.
+    remote.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let samples = scrape(&routes).await;
+    assert_eq!(samples.get("xinwen_index_up"), Some(&0.0));
+    assert!(!samples.contains_key("xinwen_index_articles"), "{samples:?}");
+}
+
+#[test]
+fn a_log_queries_value_that_is_neither_on_nor_off_is_refused() {
+    let (_tmp, dir) = common::good_index();
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["serve", "--index", text(dir.root()), "--addr", "127.0.0.1:0"])
+        .env("XINWEN_LOG_QUERIES", "yes")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run xinwen");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "xinwen: XINWEN_LOG_QUERIES must be 1 (log query text) or 0, not what it is set to\n"
     );
 }
