@@ -272,6 +272,17 @@ pub enum IndexError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A stop-word or synonyms file that cannot be used; nothing was saved.
+    #[error("invalid {kind} file {path}")]
+    Words {
+        /// `stop-word` or `synonyms`.
+        kind: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it (its line).
+        #[source]
+        source: crate::search::words::WordsError,
+    },
     /// A request the index cannot honour as asked (e.g. a dictionary change without rebuild).
     #[error("{0}")]
     Refused(String),
@@ -331,6 +342,7 @@ impl ErrorCode for IndexError {
             | IndexError::Io { .. }
             | IndexError::Tantivy(_)
             | IndexError::Dictionary { .. }
+            | IndexError::Words { .. }
             | IndexError::Refused(_)
             | IndexError::ReaderFailed(_) => Code::Internal,
         }

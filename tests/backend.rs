@@ -80,6 +80,7 @@ impl SearchBackend for StandIn {
             newest: None,
             generation: "stand-in".into(),
             last_commit: None,
+            words: None,
         })
     }
 

@@ -105,6 +105,7 @@ impl SearchBackend for ClusterBackend {
             newest: stats.newest,
             generation: format!("{}_{}", self.client.spec().table, stats.generation),
             last_commit: None,
+            words: Some(crate::search::words::Words::builtin().stats()),
         })
     }
 
@@ -176,6 +177,11 @@ impl<'a> ClusterJob<'a> {
         if options.user_dict.is_some() || options.drop_user_dict {
             return Err(IndexError::Refused(
                 "a user dictionary is not supported on a cluster backend yet".into(),
+            ));
+        }
+        if !options.words.is_empty() {
+            return Err(IndexError::Refused(
+                "a cluster keeps no stop words or synonyms of its own yet: it searches with the built-in lists".into(),
             ));
         }
         let write = WriteOptions {

@@ -382,6 +382,20 @@ enum Form {
 
 /// One concept: the OR of its alternatives in `form` (see the module doc).
 fn concept_expr(concept: &Concept, scope: Scope, form: Form) -> Option<String> {
+    // A word with synonyms: any of its forms (xinwen's expansion, before translation).
+    let forms: Vec<String> = std::iter::once(concept)
+        .chain(concept.synonyms.iter().map(|s| &s.concept))
+        .filter_map(|c| form_expr(c, scope, form))
+        .collect();
+    match forms.len() {
+        0 => None,
+        1 => forms.into_iter().next(),
+        _ => Some(format!("({})", forms.join(" | "))),
+    }
+}
+
+/// The expression of one form of a concept.
+fn form_expr(concept: &Concept, scope: Scope, form: Form) -> Option<String> {
     let (words, chars, literal) = scope_fields(scope);
     let literal_tokens = match form {
         Form::Words => Vec::new(),

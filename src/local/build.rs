@@ -13,8 +13,15 @@
 //!   or one word, or the start of a longer one; a character typed after a word at the end
 //!   (`专项债`) may start the next word of an article (`专项债券`): phrase prefixes.
 //!
-//! Function words are not searched for; words typed together also earn a proximity bonus
-//! ([`proximity`](super::proximity)) that reranks the best candidates.
+//! Function words (the index's stop words, [`Words`]) are not searched for; words typed
+//! together also earn a proximity bonus ([`proximity`](super::proximity)) that reranks the
+//! best candidates.
+//!
+//! Synonyms expand a bare word: a concept (or a whole unquoted item) equal to an entry of a
+//! synonym group may also match the group's other entries, each as its word or, when jieba
+//! cuts it into several, as a phrase, each with its own literal string, and weighted below
+//! the form typed so that an article using that form ranks first. Quoted text is not
+//! expanded: a reader who quotes means exactly that.
 //!
 //! Those alternatives only score. Whether an article matches is decided by the literal
 //! field ([`crate::literal`]): a concept with a Chinese character (or any quoted text) must
@@ -22,13 +29,13 @@
 //! Latin letters and digits only keeps word semantics (`ai` does not match said, `15` does
 //! not match 2015), which the analyzer's Latin rules make independent of context.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
@@ -46,13 +53,21 @@ use crate::search::explain::PartKind;
 use crate::search::highlight::{HighlightGroup, Highlighter};
 use crate::search::query::{Item, ParsedQuery, Scope};
 pub use crate::search::request::Filters;
+use crate::search::words::Words;
 
 /// Weight of the covering-words alternative relative to the word itself.
 const COVER_WEIGHT: f32 = 0.3;
 
-/// Function words and question words: searched for only when a query has nothing else,
-/// always kept in phrases. Short on purpose: every entry is a word no reader searches for.
-const STOPWORDS: &str = "的 地 得 了 着 过 是 在 和 与 及 或 也 都 而 之 其 被 把 对 为 以 于 将 从 向 到 由 这 那 个 吗 呢 吧 啊 哪 谁 么 什么 多少 为什么 怎么 怎样 如何 何时 为何 是否 以及 一个 这个 那个 这些 那些";
+/// Weight of a synonym form relative to the form typed. Each form is also scaled by the
+/// typed form's idf over its own (the sum of its words' for a phrase), so a form scores
+/// 0.8 of what the typed form would score in its place: a rarer name (中国人民银行) or a
+/// phrase of several words (中国 证券 监督管理 委员会) cannot outscore the word typed by
+/// being rarer or longer (Lucene's synonym query shares one idf the same way).
+pub const SYNONYM_WEIGHT: f32 = 0.8;
+
+/// Synonym forms one search expands to at most: a query of many words, each an entry of
+/// a large group, stays a query of bounded cost. Words past it are searched as typed.
+pub const MAX_SYNONYM_FORMS: usize = 64;
 
 /// What an exact whole-title match adds to the score: more than any word match scores.
 const EXACT_TITLE_SCORE: f32 = 100.0;
@@ -105,6 +120,19 @@ pub struct Concept {
     /// Alternatives and prefixes left out as too costly, with their rarest word's
     /// article count (shown by `xinwen analyze --query`).
     pub dropped: Vec<(Alternative, u64)>,
+    /// The other entries of its synonym group: an article with any of them matches too.
+    pub synonyms: Vec<Synonym>,
+}
+
+/// One other form of a concept, from its synonym group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Synonym {
+    /// The entry (folded).
+    pub form: String,
+    /// How it is matched: its word or its phrase, and its literal string.
+    pub concept: Concept,
+    /// Its weight relative to the typed form (see [`SYNONYM_WEIGHT`]).
+    pub weight: f32,
 }
 
 /// How the words of a query combine.
@@ -124,6 +152,10 @@ pub struct Builder<'a> {
     pub analyzer: &'a ChineseAnalyzer,
     /// The index's statistics, to leave out alternatives too costly to be worth it.
     pub searcher: Option<&'a tantivy::Searcher>,
+    /// The stop words and synonyms queries are built with.
+    words: &'a Words,
+    /// Synonym forms this search may still expand to (see [`MAX_SYNONYM_FORMS`]).
+    forms_left: Cell<usize>,
     /// Concepts already worked out in this search (matching, highlighting and proximity
     /// all ask for them: looking up the same text once is enough).
     memo: RefCell<HashMap<(String, bool), Vec<Concept>>>,
@@ -140,10 +172,24 @@ impl<'a> Builder<'a> {
             fields,
             analyzer,
             searcher,
+            words: Words::builtin(),
+            forms_left: Cell::new(MAX_SYNONYM_FORMS),
             memo: RefCell::default(),
             segmented: RefCell::default(),
             labels: Labels::default(),
         }
+    }
+
+    /// The same builder with the index's own stop words and synonyms (the built-in lists
+    /// otherwise).
+    pub fn with_words(mut self, words: &'a Words) -> Self {
+        self.words = words;
+        self
+    }
+
+    /// The stop words and synonyms in use.
+    pub fn word_lists(&self) -> &Words {
+        self.words
     }
 
     /// The analyzer's pieces of a query text.
@@ -235,12 +281,88 @@ impl<'a> Builder<'a> {
         if let Some(found) = self.memo.borrow().get(&key) {
             return found.clone();
         }
-        let concepts = self.work_out_concepts(text, phrase);
+        let concepts = if phrase {
+            self.work_out_concepts(text, true, false)
+        } else {
+            self.expanded_concepts(text)
+        };
         self.memo.borrow_mut().insert(key, concepts.clone());
         concepts
     }
 
-    fn work_out_concepts(&self, text: &str, phrase: bool) -> Vec<Concept> {
+    /// The concepts of an unquoted text with synonyms: the whole text when it is an entry
+    /// (one concept: a phrase when jieba cuts it into several words), else each concept
+    /// that is one.
+    fn expanded_concepts(&self, text: &str) -> Vec<Concept> {
+        let forms = self.words.synonyms_of(text);
+        if forms.is_empty() {
+            return self.work_out_concepts(text, false, true);
+        }
+        let mut own = self.work_out_concepts(text, false, false);
+        if own.len() > 1 {
+            own = self.work_out_concepts(text, true, false);
+        }
+        if let [concept] = own.as_mut_slice() {
+            concept.synonyms = self.synonym_forms(concept, &forms);
+        }
+        own
+    }
+
+    /// The concepts of synonym forms of `typed`, as many as the search's budget allows.
+    /// A form is matched by its literal string and scored by its word or phrase only:
+    /// covering words would add to its score what the typed form has no counterpart for.
+    fn synonym_forms(&self, typed: &Concept, forms: &[&str]) -> Vec<Synonym> {
+        let mut out = Vec::new();
+        for form in forms {
+            let left = self.forms_left.get();
+            if left == 0 {
+                break;
+            }
+            let mut concepts = self.work_out_concepts(form, false, false);
+            if concepts.len() > 1 {
+                concepts = self.work_out_concepts(form, true, false);
+            }
+            if let [concept] = concepts.as_mut_slice() {
+                self.forms_left.set(left - 1);
+                concept.alternatives.truncate(1);
+                concept.prefixes.clear();
+                let weight = SYNONYM_WEIGHT * self.idf_ratio(typed, concept);
+                out.push(Synonym {
+                    form: form.to_string(),
+                    concept: concept.clone(),
+                    weight,
+                });
+            }
+        }
+        out
+    }
+
+    /// The typed form's idf over a form's, in the body field (each the sum of its first
+    /// alternative's words); 1 without index statistics (a cluster ranks by its own).
+    fn idf_ratio(&self, typed: &Concept, form: &Concept) -> f32 {
+        let Some(searcher) = self.searcher else { return 1.0 };
+        let docs = searcher.num_docs() as f32;
+        let idf = |c: &Concept| -> f32 {
+            let Some((terms, _)) = c.alternatives.first() else {
+                return 0.0;
+            };
+            terms
+                .iter()
+                .map(|(_, t)| {
+                    let df = searcher
+                        .doc_freq(&Term::from_field_text(self.fields.body, t))
+                        .unwrap_or(0) as f32;
+                    (1.0 + (docs - df.min(docs) + 0.5) / (df + 0.5)).ln()
+                })
+                .sum()
+        };
+        let (typed, other) = (idf(typed), idf(form));
+        if typed > 0.0 && other > 0.0 { typed / other } else { 1.0 }
+    }
+
+    /// The concepts of a text; with `expand`, those equal to a synonym entry carry its
+    /// group's other forms.
+    fn work_out_concepts(&self, text: &str, phrase: bool, expand: bool) -> Vec<Concept> {
         let pieces = self.pieces(text);
         let mains: Vec<usize> = (0..pieces.len()).filter(|&i| pieces[i].main).collect();
         if mains.is_empty() {
@@ -254,7 +376,11 @@ impl<'a> Builder<'a> {
             for &m in &mains {
                 match groups.last_mut() {
                     Some(g) if g.last().is_some_and(|&prev| joinable(text, &pieces[prev], &pieces[m])) => g.push(m),
-                    Some(g) if g.len() == 1 && m == last && char_after_word(text, &pieces[g[0]], &pieces[m]) => {
+                    Some(g)
+                        if g.len() == 1
+                            && m == last
+                            && char_after_word(text, &pieces[g[0]], &pieces[m], self.words) =>
+                    {
                         g.push(m)
                     }
                     _ => groups.push(vec![m]),
@@ -265,12 +391,18 @@ impl<'a> Builder<'a> {
         let mut concepts: Vec<Concept> = groups
             .into_iter()
             .map(|g| {
-                let mut c = concept(&pieces, &g);
+                let mut c = concept(&pieces, &g, self.words);
                 let span = text
                     .get(pieces[g[0]].start..pieces[g[g.len() - 1]].end)
                     .unwrap_or_default();
                 c.literal = (phrase || !span.is_ascii()).then(|| span.to_string());
                 c.text = span.to_string();
+                if expand && !c.stop {
+                    let forms = self.words.synonyms_of(span);
+                    if !forms.is_empty() {
+                        c.synonyms = self.synonym_forms(&c, &forms);
+                    }
+                }
                 c
             })
             .collect();
@@ -344,7 +476,15 @@ impl<'a> Builder<'a> {
             return HighlightGroup::default();
         };
         let span = text.get(first.start..last.end).unwrap_or_default();
-        let wholes = span.split_whitespace().map(fold::fold_value).collect();
+        let mut wholes: Vec<String> = span.split_whitespace().map(fold::fold_value).collect();
+        // Synonym forms are marked as the article writes them.
+        if !phrase {
+            for concept in self.concepts(text, false) {
+                for synonym in &concept.synonyms {
+                    wholes.extend(synonym.form.split_whitespace().map(str::to_string));
+                }
+            }
+        }
         let mut parts: Vec<String> = if phrase || mains.len() < 2 {
             Vec::new()
         } else {
@@ -558,6 +698,7 @@ impl<'a> Builder<'a> {
         }
         let either: Vec<(Occur, Box<dyn Query>)> = concepts
             .iter()
+            .flat_map(|c| std::iter::once(c).chain(c.synonyms.iter().map(|s| &s.concept)))
             .flat_map(|c| {
                 let words = concept_query(c, &fields, true, &Labels::default());
                 let literal = c.literal.as_deref().and_then(|t| literal_query(literal_field, t));
@@ -714,23 +855,18 @@ fn joinable(text: &str, a: &Piece, b: &Piece) -> bool {
 /// A single character typed right after a word at the end of what was typed (专项 + 债):
 /// the start of a longer word the articles may have (专项债券), so the two become one
 /// concept with a prefix alternative.
-fn char_after_word(text: &str, word: &Piece, next: &Piece) -> bool {
+fn char_after_word(text: &str, word: &Piece, next: &Piece, words: &Words) -> bool {
     text.get(word.end..next.start) == Some("")
         && word.chars >= 2
         && is_han(word)
-        && !is_stopword(&word.text)
+        && !words.is_stopword(&word.text)
         && next.chars == 1
         && is_han(next)
-        && !is_stopword(&next.text)
-}
-
-/// A function word or a question word (哪 + a measure word: 哪条, 哪家, 哪一位).
-fn is_stopword(text: &str) -> bool {
-    STOPWORDS.split(' ').any(|w| w == text) || (text.starts_with('哪') && text.chars().count() <= 3)
+        && !words.is_stopword(&next.text)
 }
 
 /// Builds the concept of main pieces `group` (indices into `pieces`).
-fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
+fn concept(pieces: &[Piece], group: &[usize], words: &Words) -> Concept {
     let base = pieces[group[0]].position;
     let exact: Alternative = group
         .iter()
@@ -770,7 +906,7 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
         prefixes.push(exact.clone());
     }
     let weak = group.len() == 1 && pieces[group[0]].chars == 1 && is_han(&pieces[group[0]]);
-    let stop = group.len() == 1 && is_stopword(&pieces[group[0]].text);
+    let stop = group.len() == 1 && words.is_stopword(&pieces[group[0]].text);
     Concept {
         alternatives,
         prefixes,
@@ -780,6 +916,7 @@ fn concept(pieces: &[Piece], group: &[usize]) -> Concept {
         literal: None,
         text: String::new(),
         dropped: Vec::new(),
+        synonyms: Vec::new(),
     }
 }
 
@@ -812,6 +949,22 @@ fn literal_concept_query(
     literal_field: Field,
     labels: &Labels,
 ) -> Box<dyn Query> {
+    let own = form_query(concept, fields, literal_field, labels);
+    if concept.synonyms.is_empty() {
+        return own;
+    }
+    // The best form counts, not their sum: an article writing 中国人民银行 also holds
+    // 人民银行, and would otherwise score twice for one mention.
+    let mut forms = vec![own];
+    for synonym in &concept.synonyms {
+        let query = form_query(&synonym.concept, fields, literal_field, labels);
+        forms.push(Box::new(BoostQuery::new(query, synonym.weight)));
+    }
+    Box::new(DisjunctionMaxQuery::new(forms))
+}
+
+/// The query of one form of a concept (see [`literal_concept_query`]).
+fn form_query(concept: &Concept, fields: &[(Field, f32)], literal_field: Field, labels: &Labels) -> Box<dyn Query> {
     let Some(literal) = concept
         .literal
         .as_deref()

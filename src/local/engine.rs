@@ -24,6 +24,7 @@ use crate::schema::Fields;
 use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::cursor::{self, Cursor, SortKey};
 use crate::search::highlight::make_hit;
+use crate::search::words::Words;
 use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
 
@@ -39,6 +40,9 @@ pub struct Engine {
     pub(super) fields: Fields,
     pub(super) analyzer: ChineseAnalyzer,
     pub(super) generation: PathBuf,
+    /// The index's stop words and synonyms, and the manifest revision they were read at.
+    pub(super) words: Words,
+    pub(super) words_revision: u64,
 }
 
 impl Engine {
@@ -53,7 +57,13 @@ impl Engine {
             .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         open.analyzer.warm_up();
+        let words = Words::from_settings(&open.manifest.words).map_err(|e| IndexError::Unreadable {
+            path: open.generation.clone(),
+            reason: format!("its word settings: {e}"),
+        })?;
         Ok(Engine {
+            words,
+            words_revision: open.manifest.words_revision,
             reader,
             facet_names: Arc::default(),
             fields: open.fields,
@@ -82,6 +92,16 @@ impl Engine {
         self.reader.searcher().num_docs()
     }
 
+    /// The revision of the word settings this engine uses (see [`IndexDir::save_words`]).
+    pub fn words_revision(&self) -> u64 {
+        self.words_revision
+    }
+
+    /// The stop words and synonyms queries are built with.
+    pub fn words(&self) -> &Words {
+        &self.words
+    }
+
     /// The analyzer the index was built with.
     pub fn analyzer(&self) -> &ChineseAnalyzer {
         &self.analyzer
@@ -104,7 +124,7 @@ impl Engine {
                 searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
             self.facet_names.retain(&live);
         }
-        let mut builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        let mut builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher)).with_words(&self.words);
         if request.explain {
             builder.labels = Labels::on();
         }
@@ -197,7 +217,7 @@ impl Engine {
     /// a search for it follows.
     pub fn analyze(&self, text: &str, mode: AnalyzeMode) -> Result<Analysis> {
         let searcher = self.reader.searcher();
-        let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher));
+        let builder = build::Builder::new(&self.fields, &self.analyzer, Some(&searcher)).with_words(&self.words);
         super::explain::analyze(&self.analyzer, &builder, &searcher, text, mode)
     }
 

@@ -68,12 +68,14 @@ impl LocalBackend {
         &self.dir
     }
 
-    /// Switches to the live generation if it changed; returns whether it did.
+    /// Switches to the live generation if it changed, or to its new word settings (saved
+    /// in place without a rebuild); returns whether it did.
     fn switch(&self) -> Result<bool, IndexError> {
         let Some(live) = self.dir.live_generation()? else {
             return Ok(false);
         };
-        if live == self.engine().generation() {
+        let current = self.engine();
+        if live == current.generation() && self.dir.live_words()?.1 == current.words_revision() {
             return Ok(false);
         }
         let engine = Arc::new(Engine::open(&self.dir)?);

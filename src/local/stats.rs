@@ -41,6 +41,7 @@ impl Engine {
                 .and_then(|m| m.modified())
                 .ok()
                 .map(|t| format_date(OffsetDateTime::from(t))),
+            words: Some(self.words.stats()),
         })
     }
 }

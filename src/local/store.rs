@@ -3,7 +3,8 @@
 //! ```text
 //! index/
 //!   CURRENT            name of the live generation ("gen-000002"), replaced atomically
-//!   gen-000002/        a tantivy index + xinwen.json (analyzer, user dictionary)
+//!   gen-000002/        a tantivy index + xinwen.json (analyzer, user dictionary, stop words
+//!                      and synonyms; the word lists can change in place, see save_words)
 //!   gen-000003/        a rebuild in progress: holds xinwen.building until it is published
 //!   .xinwen.lock       held (flock) by the one job writing; says who holds it
 //! ```
@@ -25,6 +26,7 @@ use tantivy::{Index, IndexSettings};
 use crate::analysis::ChineseAnalyzer;
 use crate::error::IndexError;
 use crate::schema::{self, Fields};
+use crate::search::words::WordSettings;
 
 mod lock;
 mod readable;
@@ -49,6 +51,13 @@ pub struct Manifest {
     pub analyzer: String,
     /// Whether `user_dict.txt` beside it extends the dictionary.
     pub user_dict: bool,
+    /// Stop words and synonyms: used only to build queries, so they may change without a
+    /// rebuild (an older manifest without them has the built-in lists).
+    #[serde(default)]
+    pub words: WordSettings,
+    /// Bumped each time the word settings change in place, so a server notices.
+    #[serde(default)]
+    pub words_revision: u64,
 }
 
 /// The current layout version.
@@ -64,6 +73,8 @@ impl Manifest {
             format: FORMAT,
             analyzer: ANALYZER_VERSION.to_string(),
             user_dict,
+            words: WordSettings::default(),
+            words_revision: 0,
         }
     }
 }
@@ -158,6 +169,42 @@ impl IndexDir {
         }
     }
 
+    /// The word settings of the live generation and their revision; the built-in lists
+    /// when there is no index yet.
+    pub fn live_words(&self) -> Result<(WordSettings, u64), IndexError> {
+        let Some(generation) = self.live_generation()? else {
+            return Ok((WordSettings::default(), 0));
+        };
+        let manifest = self.read_manifest(&generation)?;
+        Ok((manifest.words, manifest.words_revision))
+    }
+
+    fn read_manifest(&self, generation: &Path) -> Result<Manifest, IndexError> {
+        let manifest_path = generation.join(MANIFEST);
+        fs::read_to_string(&manifest_path)
+            .map_err(|e| self.unreadable(format!("cannot read {}: {e}", manifest_path.display())))
+            .and_then(|text| {
+                serde_json::from_str(&text).map_err(|e| self.unreadable(format!("invalid {MANIFEST}: {e}")))
+            })
+    }
+
+    /// Replaces the word settings of `open`'s generation in place: the new manifest is
+    /// written beside the old one and renamed over it, so a reader sees the old settings
+    /// or the new ones, never a mix. Stop words and synonyms only shape queries: no
+    /// article changes. Call only while holding the [`WriterLock`].
+    pub fn save_words(&self, _lock: &WriterLock, open: &OpenIndex, words: &WordSettings) -> Result<u64, IndexError> {
+        let mut manifest = self.read_manifest(&open.generation)?;
+        manifest.words = words.clone();
+        manifest.words_revision += 1;
+        let text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| self.io("cannot write the manifest")(std::io::Error::other(e)))?;
+        let tmp = open.generation.join(format!("{MANIFEST}.tmp"));
+        write_synced(&tmp, text.as_bytes()).map_err(self.io(format!("cannot write {}", tmp.display())))?;
+        fs::rename(&tmp, open.generation.join(MANIFEST)).map_err(self.io("cannot replace the manifest"))?;
+        sync_dir(&open.generation);
+        Ok(manifest.words_revision)
+    }
+
     /// Opens the live generation for reading or writing.
     pub fn open(&self) -> Result<OpenIndex, IndexError> {
         let Some(generation) = self.live_generation()? else {
@@ -170,12 +217,7 @@ impl IndexDir {
 
     /// Opens a given generation.
     pub fn open_generation(&self, generation: &Path) -> Result<OpenIndex, IndexError> {
-        let manifest_path = generation.join(MANIFEST);
-        let manifest: Manifest = fs::read_to_string(&manifest_path)
-            .map_err(|e| self.unreadable(format!("cannot read {}: {e}", manifest_path.display())))
-            .and_then(|text| {
-                serde_json::from_str(&text).map_err(|e| self.unreadable(format!("invalid {MANIFEST}: {e}")))
-            })?;
+        let manifest = self.read_manifest(generation)?;
         if manifest.format != FORMAT || manifest.analyzer != ANALYZER_VERSION {
             return Err(self.unreadable(format!(
                 "it was built by another version of xinwen (format {}, analyzer {})",
@@ -204,12 +246,24 @@ impl IndexDir {
     ///
     /// [`publish`]: IndexDir::publish
     pub fn create_generation(&self, user_dict: Option<&Path>) -> Result<OpenIndex, IndexError> {
+        self.create_generation_with(user_dict, &WordSettings::default())
+    }
+
+    /// [`create_generation`](IndexDir::create_generation) with these word settings.
+    pub fn create_generation_with(
+        &self,
+        user_dict: Option<&Path>,
+        words: &WordSettings,
+    ) -> Result<OpenIndex, IndexError> {
         let generation = self.reserve_generation()?;
         let analyzer = load_analyzer(user_dict)?;
         if let Some(dict) = user_dict {
             fs::copy(dict, generation.join(USER_DICT)).map_err(self.io(format!("cannot copy {}", dict.display())))?;
         }
-        let manifest = Manifest::new(user_dict.is_some());
+        let manifest = Manifest {
+            words: words.clone(),
+            ..Manifest::new(user_dict.is_some())
+        };
         // A manifest that cannot be written is an error, never an empty file that would
         // make the generation unreadable later.
         let text = serde_json::to_string_pretty(&manifest)

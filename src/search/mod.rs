@@ -1,7 +1,8 @@
 //! The search vocabulary every backend shares, with no engine in it: the query language
 //! ([`query`]), what a search asks for ([`request`]) and answers ([`response`]), and the
 //! highlighting of titles and snippets from stored text ([`highlight`]), so every backend
-//! marks the same words. The tantivy engine that answers them is [`crate::local`].
+//! marks the same words, and the stop words and synonyms a query is built with
+//! ([`words`]). The tantivy engine that answers them is [`crate::local`].
 
 pub mod explain;
 pub mod cursor;
@@ -9,6 +10,7 @@ pub mod highlight;
 pub mod query;
 pub mod request;
 pub mod response;
+pub mod words;
 
 pub use cursor::Cursor;
 pub use highlight::{Highlighted, Highlighter};

@@ -85,6 +85,9 @@ pub struct Stats {
     pub generation: String,
     /// When the live generation was last committed.
     pub last_commit: Option<String>,
+    /// The stop words and synonyms queries are built with: counts and where they came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub words: Option<crate::search::words::WordStats>,
 }
 
 /// What `GET /healthz` shows: whether the backend answers, and what it serves.

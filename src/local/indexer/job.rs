@@ -16,6 +16,7 @@ use super::{IndexOptions, IndexReport, Progress, pause_point};
 use super::{fault, live};
 use crate::error::IndexError;
 use crate::post::{Article, Origin, Rejection};
+use crate::search::words::WordsUpdate;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
 
 /// An indexing job in progress: it holds the one-writer lock and an index writer; nothing
@@ -54,6 +55,8 @@ pub struct Job {
     /// What the job is for and when it began, for the index's job records.
     pub(super) kind: JobKind,
     pub(super) began: time::OffsetDateTime,
+    /// Word settings an incremental job saves once it has committed.
+    pub(super) words: WordsUpdate,
 }
 
 /// An article in the index when the job began.
@@ -148,6 +151,7 @@ impl Job {
             started,
             kind,
             began,
+            words: options.words.clone(),
         })
     }
 
@@ -291,6 +295,7 @@ impl Job {
             started,
             kind,
             began,
+            words,
             ..
         } = self;
         let generation = target.generation.clone();
@@ -304,6 +309,11 @@ impl Job {
                 pause_point("published");
                 dir.remove_stale_generations(&lock, &target)?;
             }
+        }
+        // A rebuild wrote its word settings into its new generation's manifest.
+        if !report.rebuilt && !words.is_empty() {
+            let settings = words.apply(&target.manifest.words);
+            dir.save_words(&lock, &target, &settings).map_err(space)?;
         }
         report.total = target.index.reader()?.searcher().num_docs();
         report.elapsed = started.elapsed();

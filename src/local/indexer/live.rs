@@ -141,14 +141,18 @@ impl Job {
 }
 
 /// A new generation for a rebuild. A rebuild segments as the live index does unless told
-/// otherwise: a dictionary given once stays until it is replaced or dropped.
+/// otherwise: a dictionary given once stays until it is replaced or dropped; so do the
+/// word settings.
 fn new_generation(dir: &IndexDir, options: &IndexOptions) -> Result<OpenIndex, IndexError> {
     let kept = match (&options.user_dict, options.drop_user_dict) {
         (Some(new), _) => Some(new.clone()),
         (None, true) => None,
         (None, false) => dir.live_user_dict()?,
     };
-    dir.create_generation(kept.as_deref())
+    // Stop words and synonyms too, unless this job changes them. A live index this
+    // version cannot read is rebuilt with the built-in lists.
+    let live_words = dir.live_words().map(|(words, _)| words).unwrap_or_default();
+    dir.create_generation_with(kept.as_deref(), &options.words.apply(&live_words))
 }
 
 /// An incremental job segments as the index was built: a dictionary change needs a rebuild.

@@ -27,6 +27,7 @@ pub use report::{IndexReport, Progress, Silent};
 use crate::config::{MIN_READ_AHEAD_BYTES, READ_AHEAD_SHARE, WRITER_MEMORY_BYTES};
 use crate::error::IndexError;
 use crate::post::{self, Batch};
+use crate::search::words::{WordSettings, WordsUpdate};
 use crate::store::IndexDir;
 
 /// How a job runs.
@@ -43,6 +44,9 @@ pub struct IndexOptions {
     pub user_dict: Option<PathBuf>,
     /// Rebuild without the live index's user dictionary.
     pub drop_user_dict: bool,
+    /// New stop words or synonyms, saved with the index when the job commits; the others
+    /// are kept (they shape only queries: no rebuild needed).
+    pub words: WordsUpdate,
     /// Writer memory budget in bytes.
     pub memory: usize,
     /// Indexing threads (default: one per core).
@@ -65,6 +69,7 @@ impl Default for IndexOptions {
             wait: false,
             user_dict: None,
             drop_user_dict: false,
+            words: WordsUpdate::default(),
             memory: WRITER_MEMORY_BYTES,
             threads: None,
             holder: "xinwen index".into(),
@@ -89,6 +94,18 @@ pub(crate) fn pause_point(point: &str) {
             std::thread::sleep(Duration::from_secs(1));
         }
     }
+}
+
+/// Saves new stop words or synonyms with the live index, with no articles to read: they
+/// shape only queries, so no rebuild is needed, and a running server takes them up
+/// as it does a new generation. Returns the settings now in force and their revision.
+pub fn update_words(dir: &IndexDir, options: &IndexOptions) -> Result<(WordSettings, u64), IndexError> {
+    let lock = dir.lock(options.wait, &options.holder)?;
+    let live = dir.open()?;
+    let settings = options.words.apply(&live.manifest.words);
+    let revision = dir.save_words(&lock, &live, &settings)?;
+    tracing::info!(revision, "word settings saved");
+    Ok((settings, revision))
 }
 
 /// Runs an indexing job over `paths`: files and folders of posts and JSON Lines.
