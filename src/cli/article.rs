@@ -94,6 +94,14 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
     if let Some(commit) = &stats.last_commit {
         writeln!(out, "last commit: {commit}")?;
     }
+    if let Some(words) = &stats.words {
+        writeln!(out, "stop words:  {} ({})", words.stopwords, words.stopwords_source)?;
+        writeln!(
+            out,
+            "synonyms:    {} groups, {} entries ({})",
+            words.synonym_groups, words.synonym_entries, words.synonyms_source
+        )?;
+    }
     Ok(Outcome::Success)
 }
 

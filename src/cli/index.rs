@@ -1,4 +1,5 @@
-//! `xinwen index`: run an indexing job and print its report.
+//! `xinwen index`: run an indexing job and print its report, or, with only word settings
+//! and no inputs, save new stop words or synonyms with the live index.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -8,7 +9,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::{IndexLocation, Outcome, open_writer};
 use crate::backend::{IndexOptions, IndexReport, Progress};
 use crate::config::{MIN_WRITER_MIB, WRITER_MEMORY_BYTES};
+use crate::error::IndexError;
 use crate::post::Rejection;
+use crate::search::words::{self, WordList, WordSettings, Words, WordsUpdate};
+use crate::store::IndexDir;
+
+/// The flags that change word settings: with one of them, inputs are optional.
+const WORD_FLAGS: [&str; 6] = [
+    "stopwords",
+    "no_stopwords",
+    "default_stopwords",
+    "synonyms",
+    "no_synonyms",
+    "default_synonyms",
+];
 
 /// Arguments of `xinwen index`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +45,26 @@ pub struct IndexArgs {
     /// Rebuild without the index's user dictionary.
     #[arg(long, conflicts_with = "dict")]
     no_dict: bool,
+    /// Stop words (whitespace-separated, `#` comments) replacing the index's list; saved
+    /// with the index, no rebuild needed.
+    #[arg(long, value_name = "FILE", group = "stop_list")]
+    stopwords: Option<PathBuf>,
+    /// Search every word, function words too.
+    #[arg(long, group = "stop_list")]
+    no_stopwords: bool,
+    /// Go back to the built-in stop words.
+    #[arg(long, group = "stop_list")]
+    default_stopwords: bool,
+    /// Synonym groups (one a line, entries separated by commas, `#` comments) replacing
+    /// the index's; saved with the index, no rebuild needed.
+    #[arg(long, value_name = "FILE", group = "synonym_list")]
+    synonyms: Option<PathBuf>,
+    /// Expand no synonyms.
+    #[arg(long, group = "synonym_list")]
+    no_synonyms: bool,
+    /// Go back to the built-in synonyms (news abbreviations).
+    #[arg(long, group = "synonym_list")]
+    default_synonyms: bool,
     /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
     #[arg(long, value_name = "MIB", default_value_t = (WRITER_MEMORY_BYTES / (1024 * 1024)) as u64,
           value_parser = clap::value_parser!(u64).range(MIN_WRITER_MIB..))]
@@ -41,8 +75,9 @@ pub struct IndexArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// Post files, JSON Lines files (.jsonl, .jsonl.gz) or folders of them.
-    #[arg(required = true, value_name = "PATH")]
+    /// Post files, JSON Lines files (.jsonl, .jsonl.gz) or folders of them; none with only
+    /// word settings to save.
+    #[arg(required_unless_present_any = WORD_FLAGS, value_name = "PATH")]
     paths: Vec<PathBuf>,
 }
 
@@ -70,13 +105,40 @@ impl Progress for Bar {
     }
 }
 
+/// The word settings the flags ask for, each file read and checked before anything is
+/// locked or written: a bad file changes nothing.
+fn words_update(args: &IndexArgs) -> Result<WordsUpdate, IndexError> {
+    fn invalid(kind: &'static str, path: &std::path::Path) -> impl FnOnce(words::WordsError) -> IndexError {
+        let path = path.to_path_buf();
+        move |source| IndexError::Words { kind, path, source }
+    }
+    let stopwords = match (&args.stopwords, args.no_stopwords, args.default_stopwords) {
+        (Some(path), _, _) => Some(words::read_stopwords(path).map_err(invalid("stop-word", path))?),
+        (None, true, _) => Some(WordList::Off),
+        (None, _, true) => Some(WordList::Builtin),
+        _ => None,
+    };
+    let synonyms = match (&args.synonyms, args.no_synonyms, args.default_synonyms) {
+        (Some(path), _, _) => Some(words::read_synonyms(path).map_err(invalid("synonyms", path))?),
+        (None, true, _) => Some(WordList::Off),
+        (None, _, true) => Some(WordList::Builtin),
+        _ => None,
+    };
+    Ok(WordsUpdate { stopwords, synonyms })
+}
+
 pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
+    let words = words_update(&args)?;
+    if args.paths.is_empty() {
+        return save_words(&args, &words);
+    }
     let options = IndexOptions {
         rebuild: args.rebuild,
         prune: args.prune,
         wait: args.wait,
         user_dict: args.dict.clone(),
         drop_user_dict: args.no_dict,
+        words,
         memory: usize::try_from(args.memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
         threads: args.threads.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         holder: format!(
@@ -114,6 +176,54 @@ pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// `xinwen index --synonyms FILE` (or other word flags) with no inputs: the new settings
+/// saved with the live generation, which a running server takes up within a moment.
+fn save_words(args: &IndexArgs, update: &WordsUpdate) -> anyhow::Result<Outcome> {
+    if args.rebuild || args.prune || args.dict.is_some() || args.no_dict {
+        return Err(IndexError::Refused(
+            "--rebuild, --prune, --dict and --no-dict need inputs; stop words and synonyms alone need none".into(),
+        )
+        .into());
+    }
+    if args.location.backend.is_some() {
+        return Err(IndexError::Refused(
+            "a cluster keeps no stop words or synonyms of its own yet: it searches with the built-in lists".into(),
+        )
+        .into());
+    }
+    let dir = IndexDir::new(&args.location.dir);
+    let options = IndexOptions {
+        wait: args.wait,
+        words: update.clone(),
+        holder: "xinwen index (word settings)".into(),
+        ..IndexOptions::default()
+    };
+    let (settings, revision) = crate::indexer::update_words(&dir, &options)?;
+    let stats = words_stats(&settings)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&stats)?)?;
+    } else {
+        writeln!(
+            out,
+            "saved with {} (revision {revision}, no rebuild needed): stop words {} ({}) · synonyms {} groups, {} entries ({})",
+            args.location.name(),
+            stats.stopwords,
+            stats.stopwords_source,
+            stats.synonym_groups,
+            stats.synonym_entries,
+            stats.synonyms_source
+        )?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn words_stats(settings: &WordSettings) -> Result<words::WordStats, IndexError> {
+    Words::from_settings(settings)
+        .map(|w| w.stats())
+        .map_err(|e| IndexError::Refused(e.to_string()))
 }
 
 fn print_report(out: &mut impl Write, report: &IndexReport, place: &str) -> std::io::Result<()> {
