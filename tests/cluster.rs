@@ -369,6 +369,20 @@ fn totals_are_exact_and_equal_to_the_local_ones() {
     }
 }
 
+/// Synonyms are expanded on xinwen's parsed query, before translation: the built-in
+/// 上交所 finds the article that only says 上海证券交易所 on a cluster too, marked there.
+#[test]
+fn synonyms_expand_on_the_cluster_as_locally() {
+    let Some(shared) = shared() else { return };
+    let request = all("上交所");
+    assert_eq!(local_ids(&request), ["ipo-star-market"]);
+    assert_eq!(cluster_ids(&shared.client, &request), ["ipo-star-market"]);
+    let found = shared.client.search(&request).expect("cluster search");
+    let snippet = &found.response.hits[0].snippet_html;
+    assert!(snippet.contains("<mark>上海证券交易所</mark>"), "{snippet}");
+    assert_eq!(cluster_ids(&shared.client, &all("\"上交所\"")), Vec::<String>::new());
+}
+
 // ---------------------------------------------------------------- golden files
 
 /// Compares `actual` with the golden file `tests/cluster/NAME`; `XINWEN_BLESS=1` rewrites it.

@@ -322,9 +322,11 @@ async fn stats_describe_the_index() {
             "newest",
             "oldest",
             "segments",
-            "size_bytes"
+            "size_bytes",
+            "words"
         ])
     );
+    assert_eq!(body["words"]["synonyms_source"], "builtin");
     assert_eq!(body["articles"], GOOD_ARTICLES);
     assert_eq!(body["oldest"], "2021-02-26T15:00:00+08:00");
     assert_eq!(body["newest"], "2025-09-15T10:10:00+08:00");

@@ -130,6 +130,8 @@ pub const JSONL_ARTICLES: usize = 11;
 pub const JSONL_FLASHES: usize = 5;
 /// Good records in `fixtures/literal/articles.jsonl` (issue 10's strings across words).
 pub const LITERAL_ARTICLES: usize = 16;
+/// Good records in `fixtures/words/articles.jsonl` (issue 12's synonym pairs).
+pub const WORDS_ARTICLES: usize = 4;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
 pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
 
