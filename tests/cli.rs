@@ -105,10 +105,10 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
     assert_eq!(out.code, Some(2), "{out:?}");
     let first = out.stdout.lines().next().unwrap_or_default();
     assert_eq!(
-        first, "read 106 · indexed 95 (new 95, updated 0) · unchanged 0 · deleted 0 · rejected 11",
+        first, "read 110 · indexed 99 (new 99, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
-    assert!(out.stdout.contains("95 articles in "), "{out:?}");
+    assert!(out.stdout.contains("99 articles in "), "{out:?}");
     assert!(
         out.stdout.lines().any(|l| l
             == "rejected by reason: empty_body 2, invalid_date 1, invalid_front_matter 1, invalid_json 1, \
