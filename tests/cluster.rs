@@ -1602,7 +1602,7 @@ fn the_readmes_cluster_steps_give_the_local_page_and_api() {
     assert_eq!(
         stats,
         format!(
-            "articles:    {}\nsize:        0.0 MiB\nsegments:    2\n{dates}\ngeneration:  xinwen_a\n",
+            "articles:    {}\nsize:        0.0 MiB\nsegments:    2\n{dates}\ngeneration:  xinwen_a\nstop words:  53 (builtin)\nsynonyms:    20 groups, 47 entries (builtin)\n",
             common::GOOD_ARTICLES
         )
     );
@@ -1687,7 +1687,12 @@ fn a_killed_rebuild_leaves_the_old_set_whole_and_the_next_one_switches() {
     assert_eq!(code, 0, "{err}");
     let stats = || xinwen(&["stats", "--backend", &url]).0;
     let before = stats();
-    assert!(before.ends_with("generation:  xinwen_a\n"), "{before}");
+    assert!(
+        before.ends_with(
+            "generation:  xinwen_a\nstop words:  53 (builtin)\nsynonyms:    20 groups, 47 entries (builtin)\n"
+        ),
+        "{before}"
+    );
 
     // Enough articles that the rebuild is still writing when it is killed.
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -1747,7 +1752,12 @@ fn a_killed_rebuild_leaves_the_old_set_whole_and_the_next_one_switches() {
         before,
         "{after}"
     );
-    assert!(after.ends_with("generation:  xinwen_b\n"), "{after}");
+    assert!(
+        after.ends_with(
+            "generation:  xinwen_b\nstop words:  53 (builtin)\nsynonyms:    20 groups, 47 entries (builtin)\n"
+        ),
+        "{after}"
+    );
 }
 
 // ---------------------------------------------------------------- the writer lease
