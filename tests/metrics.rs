@@ -532,6 +532,7 @@ impl SearchBackend for Remote {
             newest: None,
             generation: "xinwen_b".into(),
             last_commit: None,
+            words: None,
         })
     }
 
