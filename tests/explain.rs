@@ -147,6 +147,8 @@ fn explain_parts_add_up_to_each_hit_score_and_leave_the_order_alone() {
         SearchRequest::new("上海 股市"),
         SearchRequest::new("人工智能"),
         SearchRequest::new("新能源汽车 价格"),
+        // A synonym group (央行, 中国人民银行 …): the best form counts, at its own weight.
+        SearchRequest::new("央行"),
         SearchRequest {
             recency_days: Some(30.0),
             now,

@@ -67,6 +67,36 @@ fn an_abbreviation_finds_the_full_name_and_marks_it() {
 }
 
 #[test]
+fn an_explained_synonym_hit_counts_its_best_form_at_the_forms_weight() {
+    let (_tmp, engine) = default_engine();
+    let request = SearchRequest {
+        explain: true,
+        ..SearchRequest::new("央行")
+    };
+    let response = engine.search(&request).expect("search");
+    for hit in &response.hits {
+        let explain = hit.explain.as_ref().expect("explained");
+        let sum: f32 = explain.parts.iter().map(|p| p.value).sum();
+        assert!(
+            (sum - hit.score).abs() <= 1e-4 * hit.score.max(1.0),
+            "{}: {sum} vs {}",
+            hit.id,
+            hit.score
+        );
+    }
+    let hit = response.hits.iter().find(|h| h.id == "rrr-cut-fullname").expect("hit");
+    let explain = hit.explain.as_ref().expect("explained");
+    // The article says 中国人民银行 (which holds 人民银行 too): one form counts, scaled.
+    let concepts: Vec<&str> = explain.parts.iter().filter_map(|p| p.concept.as_deref()).collect();
+    assert!(concepts.iter().all(|c| *c == "中国人民银行"), "{concepts:?}");
+    assert!(
+        explain.parts.iter().all(|p| p.weight < 3.0 * 0.8 + 1e-6),
+        "{:?}",
+        explain.parts
+    );
+}
+
+#[test]
 fn a_full_name_finds_the_abbreviation() {
     let (_tmp, engine) = default_engine();
     assert_eq!(ids(&engine, "国家发展和改革委员会"), ["ndrc-fullname"]);

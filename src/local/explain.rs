@@ -257,9 +257,31 @@ impl Explained<'_> {
         }
         match node["details"].as_array() {
             Some(children) if !children.is_empty() => {
-                for child in children {
-                    self.collect_parts(child, parts);
+                let mut each: Vec<Vec<ScorePart>> = children
+                    .iter()
+                    .map(|child| {
+                        let mut found = Vec::new();
+                        self.collect_parts(child, &mut found);
+                        found
+                    })
+                    .collect();
+                // A boosted clause (a synonym's form at its weight) scales what it holds.
+                if let Some(boost) = boost_of(description) {
+                    for part in each.iter_mut().flatten() {
+                        part.value *= boost;
+                        part.weight *= boost;
+                    }
                 }
+                // A disjunction-max clause (the forms of a synonym group) scores as its
+                // best child, not as the sum: only that child's parts count.
+                let total = |found: &[ScorePart]| found.iter().map(|p| p.value).sum::<f32>();
+                let close = |a: f32| (a - value).abs() <= 1e-4 * value.abs().max(1.0);
+                if !close(each.iter().map(|found| total(found)).sum())
+                    && let Some(best) = each.iter().position(|found| close(total(found)))
+                {
+                    each = vec![each.swap_remove(best)];
+                }
+                parts.extend(each.into_iter().flatten());
             }
             _ if value != 0.0 => parts.push(ScorePart {
                 kind: PartKind::Other,
@@ -303,7 +325,8 @@ impl Explained<'_> {
             });
         }
         if let Some(half_life) = self.request.recency_days {
-            let now = time::OffsetDateTime::from_unix_timestamp(self.now).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+            let now =
+                time::OffsetDateTime::from_unix_timestamp(self.now).unwrap_or_else(|_| time::OffsetDateTime::now_utc());
             if let Some((factor, age_days)) = rerank::recency(dates, address, half_life, now) {
                 parts.push(ScorePart {
                     kind: PartKind::Recency,
@@ -565,4 +588,9 @@ fn plan_concept(concept: &Concept, searched: bool) -> PlanConcept {
             })
             .collect(),
     }
+}
+
+/// The factor of a tantivy `BoostQuery` explanation (`Boost x0.8 of ...`), if it is one.
+fn boost_of(description: &str) -> Option<f32> {
+    description.strip_prefix("Boost x")?.split(' ').next()?.parse().ok()
 }

@@ -4,8 +4,8 @@
 //! marks the same words, and the stop words and synonyms a query is built with
 //! ([`words`]). The tantivy engine that answers them is [`crate::local`].
 
-pub mod explain;
 pub mod cursor;
+pub mod explain;
 pub mod highlight;
 pub mod query;
 pub mod request;
