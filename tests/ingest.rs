@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, POSTS, WORDS_ARTICLES, build_index, manifest_dir};
+use common::{
+    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, PAGING_ARTICLES, POSTS, WORDS_ARTICLES, build_index, manifest_dir,
+};
 use xinwen::PostError;
 use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
 use xinwen::post::{Article, format_date, parse_post};
@@ -55,7 +57,13 @@ fn post(name: &str) -> Article {
 #[test]
 fn indexing_all_fixtures_indexes_every_good_input() {
     let (_tmp, _dir, report) = index_all();
-    let good = POSTS + JSONL_ARTICLES + JSONL_FLASHES + LITERAL_ARTICLES + WORDS_ARTICLES + GOOD_LINES_IN_BAD;
+    let good = POSTS
+        + JSONL_ARTICLES
+        + JSONL_FLASHES
+        + LITERAL_ARTICLES
+        + WORDS_ARTICLES
+        + PAGING_ARTICLES
+        + GOOD_LINES_IN_BAD;
     assert_eq!(report.new, good);
     assert_eq!(report.total, good as u64);
     assert_eq!(report.rejected, REJECTED);

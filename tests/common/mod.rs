@@ -132,6 +132,8 @@ pub const JSONL_FLASHES: usize = 5;
 pub const LITERAL_ARTICLES: usize = 16;
 /// Good records in `fixtures/words/articles.jsonl` (issue 12's synonym pairs).
 pub const WORDS_ARTICLES: usize = 4;
+/// Records in `fixtures/paging/ties.jsonl` (issue 12's paging ties).
+pub const PAGING_ARTICLES: usize = 9;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
 pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
 
