@@ -12,6 +12,7 @@ use std::ops::Range;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::fold;
+use crate::literal;
 use crate::post::{Article, format_date};
 use crate::search::Hit as SearchHit;
 
@@ -32,6 +33,11 @@ pub struct HighlightGroup {
 #[derive(Debug, Clone)]
 pub struct Highlighter {
     matcher: Option<AhoCorasick>,
+    /// The wholes with an ideograph, as their word characters only, run over the text's
+    /// word characters: `院院长` matches `院，院长` as the literal field does (issue 10).
+    /// Its pattern `i` is `patterns[across_base + i]`.
+    across: Option<AhoCorasick>,
+    across_base: usize,
     patterns: Vec<PatternInfo>,
     /// Groups marked in titles only.
     title_only: u64,
@@ -107,35 +113,31 @@ impl Highlighter {
         }
         let mut texts = Vec::with_capacity(by_text.len());
         let mut patterns = Vec::with_capacity(by_text.len());
+        let mut across_by_text: std::collections::BTreeMap<String, PatternInfo> = std::collections::BTreeMap::new();
         for (text, mut info) in by_text {
             info.latin_start = text.bytes().next().filter(u8::is_ascii_alphanumeric);
             info.latin_end = text.bytes().last().filter(u8::is_ascii_alphanumeric);
+            let word_chars = literal::normalize(&text);
+            if info.whole_of != 0 && !word_chars.is_ascii() && word_chars.chars().nth(1).is_some() {
+                let latin_start = word_chars.bytes().next().filter(u8::is_ascii_alphanumeric);
+                let latin_end = word_chars.bytes().last().filter(u8::is_ascii_alphanumeric);
+                let across = across_by_text.entry(word_chars).or_default();
+                across.mask |= info.whole_of;
+                across.whole_of |= info.whole_of;
+                across.latin_start = latin_start;
+                across.latin_end = latin_end;
+            }
             texts.push(text);
             patterns.push(info);
         }
-        let matcher = if texts.is_empty() {
-            None
-        } else {
-            // A DFA is fastest; past its size limit the automatic choice takes over. That
-            // one fails only past u32 patterns or states, which a query's few hundred
-            // characters cannot reach (tests: `the_largest_query_gets_a_matcher`); if it
-            // ever did, it is logged rather than shown as an unmarked page.
-            let build = |kind| {
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(kind)
-                    .build(&texts)
-            };
-            match build(Some(AhoCorasickKind::DFA)).or_else(|_| build(None)) {
-                Ok(matcher) => Some(matcher),
-                Err(e) => {
-                    tracing::error!(error = %e, patterns = texts.len(), "cannot build the highlight matcher");
-                    None
-                }
-            }
-        };
+        let matcher = build_matcher(&texts);
+        let across_base = patterns.len();
+        let across_texts: Vec<String> = across_by_text.keys().cloned().collect();
+        patterns.extend(across_by_text.into_values());
         Highlighter {
             matcher,
+            across: build_matcher(&across_texts),
+            across_base,
             patterns,
             title_only,
         }
@@ -148,33 +150,83 @@ impl Highlighter {
         };
         let folded = fold::fold_text(text);
         let haystack: &str = &folded.text;
-        let bytes = haystack.as_bytes();
         let mut scan = Scan::default();
         for m in matcher.find_iter(haystack) {
-            let Some(info) = self.patterns.get(m.pattern().as_usize()) else {
-                continue;
-            };
-            if body && info.mask & !self.title_only == 0 {
-                continue;
+            let (start, end, pattern) = (m.start(), m.end(), m.pattern().as_usize());
+            if let Some(info) = self.accept(haystack.as_bytes(), start, end, pattern, body) {
+                scan.wholes |= info.whole_of;
+                scan.raw
+                    .push((folded.original_offset(start), folded.original_offset(end), pattern));
             }
-            let before = m.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
-            if info.latin_start.is_some_and(|first| glued(before, first)) {
-                continue;
-            }
-            if info
-                .latin_end
-                .is_some_and(|last| glued(bytes.get(m.end()).copied(), last))
-            {
-                continue;
-            }
-            scan.wholes |= info.whole_of;
-            scan.raw.push((
-                folded.original_offset(m.start()),
-                folded.original_offset(m.end()),
-                m.pattern().as_usize(),
-            ));
+        }
+        if let Some(across) = &self.across {
+            self.scan_across(across, &folded, body, &mut scan);
         }
         scan
+    }
+
+    /// The pattern's info when a match of it at `start..end` of `haystack` counts: in a
+    /// body only when it is not a title-only unit, a Latin edge never glued to its kind.
+    fn accept(&self, haystack: &[u8], start: usize, end: usize, pattern: usize, body: bool) -> Option<&PatternInfo> {
+        let info = self.patterns.get(pattern)?;
+        if body && info.mask & !self.title_only == 0 {
+            return None;
+        }
+        let before = start.checked_sub(1).and_then(|i| haystack.get(i)).copied();
+        if info.latin_start.is_some_and(|first| glued(before, first)) {
+            return None;
+        }
+        if info
+            .latin_end
+            .is_some_and(|last| glued(haystack.get(end).copied(), last))
+        {
+            return None;
+        }
+        Some(info)
+    }
+
+    /// Adds the wholes found in the word characters of the text (punctuation and spaces
+    /// between them skipped, as the literal field does), then puts the matches of both
+    /// passes in order, the longer kept where two overlap.
+    fn scan_across(&self, across: &AhoCorasick, folded: &fold::Folded<'_>, body: bool, scan: &mut Scan) {
+        let text: &str = &folded.text;
+        // The word characters, and for each of their bytes where its character starts and
+        // ends in the folded text.
+        let mut words = String::with_capacity(text.len());
+        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(text.len());
+        for (i, c) in text.char_indices().filter(|&(_, c)| literal::is_word_char(c)) {
+            words.push(c);
+            spans.extend(std::iter::repeat_n((i, i + c.len_utf8()), c.len_utf8()));
+        }
+        if words.len() == text.len() {
+            // Nothing skipped: the first pass saw the same text.
+            return;
+        }
+        let before = scan.raw.len();
+        for m in across.find_iter(&words) {
+            let pattern = self.across_base + m.pattern().as_usize();
+            let Some(info) = self.accept(words.as_bytes(), m.start(), m.end(), pattern, body) else {
+                continue;
+            };
+            let (Some(&(start, _)), Some(&(_, end))) = (spans.get(m.start()), spans.get(m.end() - 1)) else {
+                continue;
+            };
+            scan.wholes |= info.whole_of;
+            scan.raw
+                .push((folded.original_offset(start), folded.original_offset(end), pattern));
+        }
+        if scan.raw.len() == before {
+            return;
+        }
+        scan.raw.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut kept_end = 0;
+        scan.raw.retain(|&(start, end, _)| {
+            let keep = start >= kept_end;
+            if keep {
+                kept_end = end;
+            }
+            keep
+        });
     }
 
     /// The words to mark from a scan, given the groups whose whole occurs anywhere in the
@@ -208,6 +260,30 @@ impl Highlighter {
             }
         }
         hits
+    }
+}
+
+/// A leftmost-longest matcher of `texts`; `None` without texts.
+fn build_matcher(texts: &[String]) -> Option<AhoCorasick> {
+    if texts.is_empty() {
+        return None;
+    }
+    // A DFA is fastest; past its size limit the automatic choice takes over. That one fails
+    // only past u32 patterns or states, which a query's few hundred characters cannot reach
+    // (tests: `the_largest_query_gets_a_matcher`); if it ever did, it is logged rather than
+    // shown as an unmarked page.
+    let build = |kind| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .kind(kind)
+            .build(texts)
+    };
+    match build(Some(AhoCorasickKind::DFA)).or_else(|_| build(None)) {
+        Ok(matcher) => Some(matcher),
+        Err(e) => {
+            tracing::error!(error = %e, patterns = texts.len(), "cannot build the highlight matcher");
+            None
+        }
     }
 }
 
@@ -407,6 +483,28 @@ fn clauses(text: &str) -> Vec<Clause> {
     out
 }
 
+/// The clauses with each pair a hit spans joined into one: a literal match may run across
+/// a comma (`院，院长` for "院院长"), and a window ending between its halves would lose it.
+fn keep_hits_whole(clauses: Vec<Clause>, hits: &[Hit]) -> Vec<Clause> {
+    let mut out: Vec<Clause> = Vec::with_capacity(clauses.len());
+    let mut h = 0;
+    for clause in clauses {
+        if let Some(last) = out.last_mut() {
+            while hits.get(h).is_some_and(|hit| hit.end <= last.end) {
+                h += 1;
+            }
+            if hits.get(h).is_some_and(|hit| hit.start < last.end) {
+                last.end = clause.end;
+                last.chars += clause.chars;
+                last.sentence_end = clause.sentence_end;
+                continue;
+            }
+        }
+        out.push(clause);
+    }
+    out
+}
+
 /// The best window of clauses for the `wanted` query units within `budget` characters:
 /// (first clause, last clause exclusive, units covered, score). Windows are anchored on a
 /// clause with a wanted word, start at the beginning of its sentence when that fits, and
@@ -459,7 +557,7 @@ fn best_window(
 
 /// A snippet of `text` around `hits`, at most about `budget` characters.
 pub fn snippet_of(text: &str, hits: &[Hit], budget: usize) -> Highlighted {
-    let clauses = clauses(text);
+    let clauses = keep_hits_whole(clauses(text), hits);
     let mut out = Highlighted::default();
     if clauses.is_empty() {
         return out;
@@ -719,6 +817,38 @@ mod tests {
         assert!(rendered.starts_with('…') && rendered.ends_with('…'), "{rendered}");
         assert!(rendered.contains("[上海]"));
         assert!(rendered.chars().count() <= 36, "{rendered}");
+    }
+
+    #[test]
+    fn issue_10_a_literal_across_punctuation_is_marked_whole() {
+        let h = Highlighter::new(&[HighlightGroup {
+            wholes: vec!["院院长".into()],
+            parts: vec!["院长".into()],
+            title_only: false,
+        }]);
+        assert_eq!(highlight_all("国务院，院长李强主持会议", &h).marks(), ["院，院长"]);
+        assert_eq!(highlight_all("國務院、院長", &h).marks(), ["院、院長"]);
+        // Where the whole is absent, its part is marked alone, as before.
+        assert_eq!(highlight_all("市长和院长", &h).marks(), ["院长"]);
+        assert_eq!(highlight_all("法院院长与学院院长", &h).marks(), ["院院长", "院院长"]);
+    }
+
+    #[test]
+    fn issue_10_a_snippet_keeps_a_mark_across_a_clause_end() {
+        let filler = "这是一段没有关键词的文字。".repeat(5);
+        let text = format!("{filler}会议由国务院，院长主持，研究了有关问题。{filler}");
+        let s = snippet(&text, &hl(&["院院长"]), 20);
+        assert_eq!(s.render("[", "]"), "会议由国务[院，院长]主持，研究了有关问题。");
+        // The window would end at the comma inside the mark: the mark is kept whole.
+        let s = snippet("开头。国务院，院长。结尾。", &hl(&["院院长"]), 5);
+        assert_eq!(s.render("[", "]"), "…务[院，院长]…");
+    }
+
+    #[test]
+    fn issue_10_latin_words_are_not_joined_across_spaces_by_the_literal_pass() {
+        // Only wholes with an ideograph are looked for across punctuation.
+        assert_eq!(highlight_all("a, i and ai", &hl(&["ai"])).marks(), ["ai"]);
+        assert_eq!(highlight_all("今天B A股大涨", &hl(&["a股"])).marks(), ["A股"]);
     }
 
     #[test]
