@@ -177,6 +177,25 @@ fn a_quoted_string_never_runs_from_the_title_into_a_tag_or_the_body() {
 }
 
 #[test]
+fn issue_10_a_literal_across_punctuation_is_highlighted_where_it_occurs() {
+    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let input = tmp.path().join("comma.jsonl");
+    let line =
+        r#"{"id":"comma","title":"国务院，院长会见来宾","body":"今天上午，会议由国务院、院长主持，研究了有关问题。"}"#;
+    std::fs::write(&input, line).expect("write the article");
+    let (_index_tmp, dir, report) = build_index(&[input]);
+    assert_eq!(report.rejected, 0);
+    let engine = Engine::open(&dir).expect("open the index");
+    let response = engine.search(&SearchRequest::new("\"院院长\"")).expect("search");
+    assert_eq!(response.hits.len(), 1);
+    assert_eq!(response.hits[0].title_html, "国务<mark>院，院长</mark>会见来宾");
+    assert_eq!(
+        response.hits[0].snippet_html,
+        "今天上午，会议由国务<mark>院、院长</mark>主持，研究了有关问题。"
+    );
+}
+
+#[test]
 fn issue_10_full_width_percent_and_point_fold_like_ascii() {
     for query in ["6.2%", "6.2％", "６．２％", "\"6.2％\""] {
         assert_eq!(id_set(query), ["growth-fullwidth", "growth-halfwidth"], "{query}");
