@@ -51,6 +51,9 @@ pub struct Scan {
     raw: Vec<(usize, usize, usize)>,
     /// Groups whose whole occurs in this text.
     pub wholes: u64,
+    /// Groups whose whole occurs in this text's word characters only, with punctuation or
+    /// spaces between (`院，院长` for `院院长`).
+    pub across: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,6 +67,8 @@ struct PatternInfo {
     /// Groups it is a whole of, and groups it is a part of.
     whole_of: u64,
     part_of: u64,
+    /// Groups whose whole it is, as word characters only (a pattern of the second pass).
+    across_of: u64,
 }
 
 /// Whether a Latin word's edge character `edge` is glued to the text byte `next` beside it:
@@ -123,7 +128,7 @@ impl Highlighter {
                 let latin_end = word_chars.bytes().last().filter(u8::is_ascii_alphanumeric);
                 let across = across_by_text.entry(word_chars).or_default();
                 across.mask |= info.whole_of;
-                across.whole_of |= info.whole_of;
+                across.across_of |= info.whole_of;
                 across.latin_start = latin_start;
                 across.latin_end = latin_end;
             }
@@ -211,7 +216,7 @@ impl Highlighter {
             let (Some(&(start, _)), Some(&(_, end))) = (spans.get(m.start()), spans.get(m.end() - 1)) else {
                 continue;
             };
-            scan.wholes |= info.whole_of;
+            scan.across |= info.across_of;
             scan.raw
                 .push((folded.original_offset(start), folded.original_offset(end), pattern));
         }
@@ -230,19 +235,23 @@ impl Highlighter {
     }
 
     /// The words to mark from a scan, given the groups whose whole occurs anywhere in the
-    /// article: in order, not overlapping, adjacent words merged.
-    pub fn hits(&self, text: &str, scan: &Scan, wholes: u64) -> Vec<Hit> {
+    /// article as written (`wholes`) and across punctuation (`across`, [`Scan::across`]):
+    /// in order, not overlapping, adjacent words merged.
+    pub fn hits(&self, text: &str, scan: &Scan, wholes: u64, across: u64) -> Vec<Hit> {
         let mut hits: Vec<Hit> = Vec::with_capacity(scan.raw.len());
         for &(start, end, pattern) in &scan.raw {
             let Some(info) = self.patterns.get(pattern) else {
                 continue;
             };
-            // A part is marked only for groups whose whole is absent from the article.
-            let live_parts = info.part_of & !wholes;
-            if info.whole_of == 0 && live_parts == 0 {
+            // A part is marked only for groups whose whole is absent from the article, and a
+            // whole across punctuation only where it does not occur as written: 中国 marks
+            // 中国, not also the 中，国 of 集中，国家.
+            let live_parts = info.part_of & !wholes & !across;
+            let live_across = info.across_of & !wholes;
+            if info.whole_of == 0 && live_parts == 0 && live_across == 0 {
                 continue;
             }
-            let mask = info.whole_of | live_parts;
+            let mask = info.whole_of | live_parts | live_across;
             // Adjacent words become one mark: `<mark>上海股市</mark>`, not two; so do words
             // a space apart (`<mark>iPhone 15</mark>`).
             let joins = |last: &Hit| {
@@ -688,9 +697,17 @@ pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, c
         let title_scan = highlighter.scan(&stored.title, false);
         let body_scan = highlighter.scan(&stored.body, true);
         let wholes = title_scan.wholes | body_scan.wholes;
+        let across = title_scan.across | body_scan.across;
         (
-            mark_all(&stored.title, &highlighter.hits(&stored.title, &title_scan, wholes)),
-            snippet_of(&stored.body, &highlighter.hits(&stored.body, &body_scan, wholes), chars),
+            mark_all(
+                &stored.title,
+                &highlighter.hits(&stored.title, &title_scan, wholes, across),
+            ),
+            snippet_of(
+                &stored.body,
+                &highlighter.hits(&stored.body, &body_scan, wholes, across),
+                chars,
+            ),
         )
     };
     SearchHit {
@@ -735,7 +752,7 @@ mod tests {
     /// The words to mark in `text` taken on its own.
     fn find(highlighter: &Highlighter, text: &str) -> Vec<Hit> {
         let scan = highlighter.scan(text, false);
-        highlighter.hits(text, &scan, scan.wholes)
+        highlighter.hits(text, &scan, scan.wholes, scan.across)
     }
 
     fn highlight_all(text: &str, highlighter: &Highlighter) -> Highlighted {
@@ -831,6 +848,9 @@ mod tests {
         // Where the whole is absent, its part is marked alone, as before.
         assert_eq!(highlight_all("市长和院长", &h).marks(), ["院长"]);
         assert_eq!(highlight_all("法院院长与学院院长", &h).marks(), ["院院长", "院院长"]);
+        // Where it occurs as written, the occurrences across punctuation are not marked.
+        assert_eq!(highlight_all("法院院长说，国务院，院长", &h).marks(), ["院院长"]);
+        assert_eq!(highlight_all("集中，国家与中国", &hl(&["中国"])).marks(), ["中国"]);
     }
 
     #[test]
