@@ -139,28 +139,15 @@ impl Engine {
         };
         let mut query = builder.build(parsed, &request.filters, Mode::AllWords);
         let ids = Ids::new(&searcher, self.fields.id);
-        let mut found = collect(
-            &searcher,
-            query.as_ref(),
-            &bonus,
-            request,
-            by_date,
-            &self.facet_names,
-            &ids,
-        )?;
+        let run = |query: &dyn tantivy::query::Query| {
+            collect(&searcher, query, &bonus, request, by_date, &self.facet_names, &ids)
+        };
+        let mut found = run(query.as_ref())?;
         let mut relaxed = false;
         if found.total == 0 && builder.relaxable_concepts(parsed) > 1 {
             // Rescue an empty page with the articles that have any of the words, best first.
             query = builder.build(parsed, &request.filters, Mode::AnyWord);
-            found = collect(
-                &searcher,
-                query.as_ref(),
-                &bonus,
-                request,
-                by_date,
-                &self.facet_names,
-                &ids,
-            )?;
+            found = run(query.as_ref())?;
             relaxed = found.total > 0;
         }
         let Found {
