@@ -88,6 +88,20 @@ pub enum ClusterError {
 }
 
 impl ClusterError {
+    /// What a write makes of a statement that failed on `node`: a node that did not answer
+    /// is unavailable, an error it answered with is the engine's.
+    pub(crate) fn on_node(node: &super::spec::Node, failure: super::sphinxql::Failure) -> Self {
+        match failure {
+            super::sphinxql::Failure::Down(why) => ClusterError::Unavailable {
+                failures: vec![format!("{node}: {why}")],
+            },
+            super::sphinxql::Failure::Refused(message) => ClusterError::Engine {
+                node: node.to_string(),
+                message,
+            },
+        }
+    }
+
     /// A stable machine-readable code, as the local backend's errors have.
     pub fn code(&self) -> &'static str {
         match self {

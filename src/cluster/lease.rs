@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::ClusterError;
 use super::client::ClusterClient;
-use super::sphinxql::{Connection, Failure, ResultSet, quote};
+use super::sphinxql::{Connection, ResultSet, quote};
 
 /// How long a lease lasts unless renewed; a killed job blocks others at most this long.
 pub const LEASE_TTL: Duration = Duration::from_secs(30);
@@ -332,15 +332,9 @@ fn encode(record: &Record) -> String {
 }
 
 fn run(connection: &Connection, sql: &str) -> Result<Vec<ResultSet>, ClusterError> {
-    connection.run(sql).map_err(|f| match f {
-        Failure::Down(why) => ClusterError::Unavailable {
-            failures: vec![format!("{}: {why}", connection.node())],
-        },
-        Failure::Refused(message) => ClusterError::Engine {
-            node: connection.node().to_string(),
-            message,
-        },
-    })
+    connection
+        .run(sql)
+        .map_err(|f| ClusterError::on_node(connection.node(), f))
 }
 
 /// This machine's name, as the holder of a lease says it.

@@ -10,7 +10,7 @@ use super::client::ClusterClient;
 use super::document::{BIGINT_ATTRS, FIELDS, MVA_ATTRS, STRING_ATTRS, UINT_ATTRS};
 use super::rows::cell;
 use super::spec::Generation;
-use super::sphinxql::{Failure, ResultSet};
+use super::sphinxql::{Connection, Failure, ResultSet};
 
 /// Figures about the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -106,20 +106,11 @@ impl ClusterClient {
     /// would fail every search, or silently match less.
     pub fn check_columns(&self, generation: Generation, shard: usize) -> Result<(), ClusterError> {
         let table = self.spec.shard_table(generation, shard);
-        let connection = self
-            .connections
-            .get(shard)
-            .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))?;
+        let connection = self.shard_connection(shard)?;
         let node = connection.node().to_string();
-        let sets = connection.run(&format!("DESCRIBE {table}")).map_err(|f| match f {
-            Failure::Down(why) => ClusterError::Unavailable {
-                failures: vec![format!("{node}: {why}")],
-            },
-            Failure::Refused(message) => ClusterError::Engine {
-                node: node.clone(),
-                message,
-            },
-        })?;
+        let sets = connection
+            .run(&format!("DESCRIBE {table}"))
+            .map_err(|f| ClusterError::on_node(connection.node(), f))?;
         let found: Vec<String> = sets
             .first()
             .map(|set| set.rows.iter().filter_map(|r| r.first().cloned().flatten()).collect())
@@ -143,6 +134,12 @@ impl ClusterClient {
         Ok(())
     }
 
+    fn shard_connection(&self, shard: usize) -> Result<&Connection, ClusterError> {
+        self.connections
+            .get(shard)
+            .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))
+    }
+
     /// Checks that shard `shard` of `generation` keeps xinwen's tokens whole: the probe
     /// `中国 _ 3_2e_5_25_` must come back as two keywords at positions 1 and 3 (the
     /// charset keeps ideographs and escapes whole, `_` is a stopword that keeps its place).
@@ -150,21 +147,12 @@ impl ClusterClient {
     pub fn check_shard(&self, generation: Generation, shard: usize) -> Result<(), ClusterError> {
         self.check_columns(generation, shard)?;
         let table = self.spec.shard_table(generation, shard);
-        let connection = self
-            .connections
-            .get(shard)
-            .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))?;
+        let connection = self.shard_connection(shard)?;
         let node = connection.node().to_string();
         let sql = format!("CALL KEYWORDS('{PROBE}', '{table}')");
-        let sets = connection.run(&sql).map_err(|f| match f {
-            Failure::Down(why) => ClusterError::Unavailable {
-                failures: vec![format!("{node}: {why}")],
-            },
-            Failure::Refused(message) => ClusterError::Engine {
-                node: node.clone(),
-                message,
-            },
-        })?;
+        let sets = connection
+            .run(&sql)
+            .map_err(|f| ClusterError::on_node(connection.node(), f))?;
         let found: Vec<String> = sets
             .first()
             .map(|set| {

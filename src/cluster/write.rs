@@ -15,7 +15,7 @@ use super::client::ClusterClient;
 use super::document::{EngineRow, columns, doc_id, row, shard_of};
 use super::lease::{LEASE_TTL, Lease};
 use super::spec::Generation;
-use super::sphinxql::{Failure, MAX_PACKET_BYTES, quote};
+use super::sphinxql::{MAX_PACKET_BYTES, quote};
 
 /// Articles a `REPLACE` statement carries at most.
 pub const BATCH_ARTICLES: usize = 200;
@@ -282,15 +282,9 @@ impl<'a> WriteSession<'a> {
             .client
             .connection(shard)
             .ok_or_else(|| ClusterError::InvalidSpec(format!("no node for shard {shard}")))?;
-        connection.run(sql).map_err(|f| match f {
-            Failure::Down(why) => ClusterError::Unavailable {
-                failures: vec![format!("{}: {why}", connection.node())],
-            },
-            Failure::Refused(message) => ClusterError::Engine {
-                node: connection.node().to_string(),
-                message,
-            },
-        })
+        connection
+            .run(sql)
+            .map_err(|f| ClusterError::on_node(connection.node(), f))
     }
 
     /// Sends one shard's queue: reads the stored hashes of its ids, writes the changed
