@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::*;
@@ -18,23 +17,6 @@ use xinwen::store::IndexDir;
 /// Hits a page: page 100 is hits 991–1,000, the deepest `page=` allows at 100 a page.
 const PER_PAGE: usize = 10;
 const PAGE: usize = 100;
-
-/// The xinwen index of `input`, built once.
-fn index(input: &Path, name: &str) -> PathBuf {
-    let dir = root().join("target/bench-data").join(name);
-    if !dir.join("CURRENT").exists() {
-        eprintln!("building {}", dir.display());
-        let _ = std::fs::remove_dir_all(&dir);
-        xinwen::indexer::run(
-            &IndexDir::new(&dir),
-            &[input.to_path_buf()],
-            &xinwen::indexer::IndexOptions::default(),
-            &xinwen::indexer::Silent,
-        )
-        .expect("build xinwen index");
-    }
-    dir
-}
 
 /// The cursor that asks for page `page` of `request` (walked to once, not timed).
 fn cursor_to(engine: &Engine, request: &SearchRequest, page: usize) -> Option<Cursor> {
@@ -51,17 +33,11 @@ fn cursor_to(engine: &Engine, request: &SearchRequest, page: usize) -> Option<Cu
     cursor
 }
 
-/// Median milliseconds of `rounds` runs of `request`.
-fn median_ms(engine: &Engine, request: &SearchRequest, rounds: usize) -> f64 {
-    let mut ms: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let started = Instant::now();
-            engine.search(request).expect("search");
-            started.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    ms.sort_by(f64::total_cmp);
-    ms[ms.len() / 2]
+/// Milliseconds one run of `request` takes.
+fn time_ms(engine: &Engine, request: &SearchRequest) -> f64 {
+    let started = Instant::now();
+    engine.search(request).expect("search");
+    started.elapsed().as_secs_f64() * 1e3
 }
 
 fn main() {
@@ -83,7 +59,7 @@ fn main() {
     } else {
         (subset(SUBSET), "xinwen-100k", vec!["国内", "发展 经济", "习近平"])
     };
-    let engine = Engine::open(&IndexDir::new(index(&input, name))).expect("open xinwen");
+    let engine = Engine::open(&IndexDir::new(xinwen_index(&input, name))).expect("open xinwen");
     println!(
         "| query | sort | hits | page 1 ms | page {PAGE} by offset ms | page {PAGE} by cursor ms | offset / page 1 | cursor / page 1 |"
     );
@@ -115,15 +91,11 @@ fn main() {
             }
             let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..rounds {
-                a.push(median_ms(&engine, &first, 1));
-                b.push(median_ms(&engine, &by_offset, 1));
-                c.push(median_ms(&engine, &by_cursor, 1));
+                a.push(time_ms(&engine, &first));
+                b.push(time_ms(&engine, &by_offset));
+                c.push(time_ms(&engine, &by_cursor));
             }
-            let median = |mut v: Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
-            let (a, b, c) = (median(a), median(b), median(c));
+            let (a, b, c) = (median(&a), median(&b), median(&c));
             println!(
                 "| {query} | {sort:?} | {total} | {a:.2} | {b:.2} | {c:.2} | {:.2}× | {:.2}× |",
                 b / a,

@@ -29,23 +29,6 @@ fn queries() -> Vec<String> {
         .collect()
 }
 
-/// The xinwen index of the subset, built once.
-pub fn xinwen_index(input: &Path, name: &str) -> PathBuf {
-    let dir = root().join("target/bench-data").join(name);
-    if !dir.join("CURRENT").exists() {
-        eprintln!("building {}", dir.display());
-        let _ = std::fs::remove_dir_all(&dir);
-        xinwen::indexer::run(
-            &IndexDir::new(&dir),
-            &[input.to_path_buf()],
-            &xinwen::indexer::IndexOptions::default(),
-            &xinwen::indexer::Silent,
-        )
-        .expect("build xinwen index");
-    }
-    dir
-}
-
 fn reference_index(input: &Path, name: &str) -> PathBuf {
     let dir = root().join("target/bench-data").join(name);
     if !dir.join("meta.json").exists() {

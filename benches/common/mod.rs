@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use tantivy::schema::{DateOptions, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+use xinwen::store::IndexDir;
 
 /// Articles in the benchmark subset: all 74,545 新闻联播 stories + the first 25,455 flashes.
 pub const SUBSET: usize = 100_000;
@@ -175,4 +176,22 @@ pub fn texts(input: &Path, n: usize) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The xinwen index of `input` under `target/bench-data/NAME`, built once and shared by
+/// the benches that search it.
+pub fn xinwen_index(input: &Path, name: &str) -> PathBuf {
+    let dir = root().join("target/bench-data").join(name);
+    if !dir.join("CURRENT").exists() {
+        eprintln!("building {}", dir.display());
+        let _ = std::fs::remove_dir_all(&dir);
+        xinwen::indexer::run(
+            &IndexDir::new(&dir),
+            &[input.to_path_buf()],
+            &xinwen::indexer::IndexOptions::default(),
+            &xinwen::indexer::Silent,
+        )
+        .expect("build xinwen index");
+    }
+    dir
 }
