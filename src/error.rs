@@ -565,7 +565,7 @@ error_codes! {
     UnsupportedMediaType "unsupported_media_type" User 415 "a body that is neither JSON nor NDJSON";
     Internal "internal" Internal 500 "a fault of the server; its log has the details";
     IndexUnavailable "index_unavailable" Unavailable 503 "the index cannot be read or reached now";
-    NoSpace "no_space" Unavailable 507 "the server's disk is full; nothing of the request was indexed";
+    NoSpace "no_space" Unavailable 507 "the server's disk is full; nothing of the request was written (no article indexed, no snapshot kept)";
     Unreadable "unreadable" User 400 "rejected: an input that cannot be read";
     TooLarge "too_large" User 400 "rejected: an input larger than allowed";
     NoFrontMatter "no_front_matter" User 400 "rejected: a post that does not start with `---`";
