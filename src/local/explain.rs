@@ -210,6 +210,8 @@ impl Explained<'_> {
             let reader = self.searcher.segment_reader(address.segment_ord);
             let explanation = weight.explain(reader, address.doc_id)?;
             let mut parts = Vec::new();
+            // tantivy's `Explanation` shows only its value; its description and details are
+            // readable through its `Serialize` impl alone (serialising it cannot fail).
             let tree = serde_json::to_value(&explanation).unwrap_or_default();
             self.collect_parts(&tree, &mut parts);
             let base = explanation.value();
