@@ -47,6 +47,20 @@ pub trait SearchBackend: Send + Sync {
     /// stable order; [`IndexError::UnknownId`] when there is none with this id.
     fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>>;
 
+    /// The story id of article `id` (`s-` and hex); `None` where the backend assigns no
+    /// stories (a cluster).
+    fn story_of(&self, id: &str) -> Result<Option<String>> {
+        let _ = id;
+        Ok(None)
+    }
+
+    /// The live articles of the story `id`, oldest first; [`QueryError::NotSupported`]
+    /// where the backend assigns no stories.
+    fn story(&self, id: &str) -> Result<Vec<Article>> {
+        let _ = id;
+        Err(QueryError::NotSupported("this backend assigns no stories; stories need a local index".into()).into())
+    }
+
     /// Up to `limit` completions of the last word of `partial`, the words before it kept.
     fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<String>>;
 

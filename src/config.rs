@@ -79,6 +79,9 @@ pub const MAX_SUGGESTIONS: usize = 10;
 /// The most related articles `GET /api/articles/{id}/related` returns.
 pub const MAX_RELATED: usize = 10;
 
+/// Articles `GET /api/stories/{id}` lists at most (the oldest first).
+pub const MAX_STORY_ARTICLES: usize = 100;
+
 /// The smallest writer budget `xinwen index --memory-mib` accepts: what tantivy needs for
 /// one indexing thread (each thread gets at least this much whatever the budget).
 pub const MIN_WRITER_MIB: u64 = 16;

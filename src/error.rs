@@ -159,6 +159,18 @@ pub enum QueryError {
         /// What was given.
         given: String,
     },
+    /// A collapse that is neither none, title nor story.
+    #[error("invalid collapse: {given:?}: use title or story")]
+    InvalidCollapse {
+        /// What was given.
+        given: String,
+    },
+    /// A story id that is not `s-` and 16 lowercase hex digits.
+    #[error("invalid story id: {given:?}: a story id is `s-` and 16 hex digits")]
+    InvalidStory {
+        /// What was given.
+        given: String,
+    },
     /// A `cursor` that cannot be used: damaged, made for another request, or given with
     /// `page`.
     #[error("invalid cursor: {reason}; start again without `cursor`")]
@@ -213,6 +225,8 @@ impl ErrorCode for QueryError {
             QueryError::InvalidLimit { .. } => Code::InvalidPerPage,
             QueryError::TooDeep { .. } => Code::InvalidPage,
             QueryError::InvalidSort { .. } => Code::InvalidSort,
+            QueryError::InvalidCollapse { .. } => Code::InvalidCollapse,
+            QueryError::InvalidStory { .. } => Code::InvalidStory,
             QueryError::InvalidRecency { .. } => Code::InvalidRecency,
             QueryError::InvalidMode { .. } => Code::InvalidMode,
             QueryError::InvalidExplain { .. } => Code::InvalidExplain,
@@ -252,6 +266,9 @@ pub enum IndexError {
     /// An article id that is not in the index.
     #[error("no article with id {0:?}")]
     UnknownId(String),
+    /// A story id no live article carries.
+    #[error("no article carries story {0:?}")]
+    UnknownStory(String),
     /// A filesystem error.
     #[error("{context}")]
     Io {
@@ -331,6 +348,7 @@ impl ErrorCode for IndexError {
     fn code(&self) -> Code {
         match self {
             IndexError::UnknownId(_) => Code::UnknownId,
+            IndexError::UnknownStory(_) => Code::UnknownStory,
             IndexError::NoNodeAnswered(_) => Code::BackendUnavailable,
             IndexError::Locked { .. } => Code::IndexLocked,
             IndexError::NoSpace { .. } => Code::NoSpace,
@@ -531,7 +549,8 @@ error_codes! {
     InvalidPage "invalid_page" User 400 "`page` is not a whole number, or pages past the deepest result allowed";
     InvalidCursor "invalid_cursor" User 400 "a `cursor` that is damaged, made for another query, or given with `page`";
     InvalidSort "invalid_sort" User 400 "`sort` is neither `relevance` nor `date`";
-    InvalidCollapse "invalid_collapse" User 400 "`collapse` is not `title`";
+    InvalidCollapse "invalid_collapse" User 400 "`collapse` is neither `title` nor `story`";
+    InvalidStory "invalid_story" User 400 "a story id that is not `s-` and 16 hex digits";
     InvalidRecency "invalid_recency" User 400 "`recency` is not a half-life in days in the allowed range";
     InvalidDate "invalid_date" User 400 "a `from`/`to` bound, or a post's `date`, that is not a date";
     EmptyDateRange "empty_date_range" User 400 "`from` is after `to`";
@@ -556,6 +575,7 @@ error_codes! {
     CorsForbidden "cors_forbidden" User 403 "a cross-origin request from an origin not allowed";
     NotFound "not_found" NotFound 404 "no such route";
     UnknownId "unknown_id" NotFound 404 "no article with that id";
+    UnknownStory "unknown_story" NotFound 404 "no live article carries that story id";
     MethodNotAllowed "method_not_allowed" User 405 "the path does not take that method";
     IndexLocked "index_locked" Conflict 409 "another job is writing the index";
     LengthRequired "length_required" User 411 "a body without a Content-Length";

@@ -571,7 +571,7 @@ fn translation_cases() -> Vec<(String, SearchRequest)> {
     cases.push(with(
         "--collapse",
         SearchRequest {
-            collapse: true,
+            collapse: xinwen::search::Collapse::Title,
             ..SearchRequest::new("国务院常务会议")
         },
     ));
@@ -737,7 +737,7 @@ fn collapse_counts_copies_as_the_local_index() {
     let Some(shared) = shared() else { return };
     let client = &shared.client;
     let request = SearchRequest {
-        collapse: true,
+        collapse: xinwen::search::Collapse::Title,
         limit: 100,
         ..SearchRequest::new("\"国务院常务会议部署稳外贸稳外资举措\"")
     };

@@ -150,7 +150,7 @@ fn issue_12_reranked_and_recency_walks_agree_with_one_page() {
             ..SearchRequest::new("潮汐电站")
         },
         SearchRequest {
-            collapse: true,
+            collapse: xinwen::search::Collapse::Title,
             ..SearchRequest::new("潮汐电站")
         },
     ] {
@@ -175,7 +175,7 @@ fn issue_12_reranked_and_recency_walks_agree_with_one_page() {
         }
     }
     let collapsed = SearchRequest {
-        collapse: true,
+        collapse: xinwen::search::Collapse::Title,
         limit: 100,
         ..SearchRequest::new("潮汐电站")
     };
@@ -252,11 +252,11 @@ fn issue_12_corpus_walks_list_every_hit_once() {
         // Two words: the best 200 are reranked by proximity.
         SearchRequest::new("发展 OR 经济"),
         SearchRequest {
-            collapse: true,
+            collapse: xinwen::search::Collapse::Title,
             ..SearchRequest::new("中国")
         },
         SearchRequest {
-            collapse: true,
+            collapse: xinwen::search::Collapse::Title,
             ..by_date("中国")
         },
     ] {

@@ -155,7 +155,7 @@ fn explain_parts_add_up_to_each_hit_score_and_leave_the_order_alone() {
             ..SearchRequest::new("股市")
         },
         SearchRequest {
-            collapse: true,
+            collapse: xinwen::search::Collapse::Title,
             ..SearchRequest::new("贸易")
         },
     ];

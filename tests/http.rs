@@ -360,6 +360,7 @@ async fn a_search_answers_the_whole_documented_body() {
                 "tags": ["A股"],
                 "categories": ["caijing"],
                 "score": 0,
+                "story": xinwen::local::story::StoryId::founded_by("sh-close").to_string(),
                 "title_html": "股市收评：上海科创企业午后发力 两市成交额重回九千亿元",
                 "snippet_html": "<mark>蓝岸资本</mark>首席策略师柯海韬表示，近期股市的回暖主要来自两方面：一是稳增长政策持续发力，\
                                  宏观数据边际改善；二是中长期资金入市节奏加快，增量资金对成长板块形成支撑。",
@@ -464,6 +465,7 @@ async fn an_article_is_returned_whole() {
             "categories": ["caijing"],
             "source": null,
             "body": text,
+            "story": xinwen::local::story::StoryId::founded_by("sh-close").to_string(),
         })
     );
     assert_eq!(

@@ -963,7 +963,7 @@ fn without_recency_the_fixture_rankings_are_unchanged() {
     let defaults = SearchRequest::new("");
     assert_eq!(
         (defaults.recency_days, defaults.now, defaults.collapse),
-        (None, None, false)
+        (None, None, xinwen::search::Collapse::None)
     );
     for (query, expected) in queries {
         let plain = common::ids_with(&SearchRequest {
@@ -1005,7 +1005,7 @@ fn syndicated_copies_collapse_to_one_hit_with_their_count() {
     assert!(apart.hits.iter().all(|h| h.copies.is_none()));
 
     let collapsed = common::search(&SearchRequest {
-        collapse: true,
+        collapse: xinwen::search::Collapse::Title,
         ..SearchRequest::new("稳外贸")
     });
     assert_eq!(collapsed.total, 1, "one group");
@@ -1024,7 +1024,7 @@ fn syndicated_copies_collapse_to_one_hit_with_their_count() {
 #[test]
 fn collapsed_totals_and_pages_count_groups() {
     let request = |limit: usize, offset: usize, sort: Sort| SearchRequest {
-        collapse: true,
+        collapse: xinwen::search::Collapse::Title,
         limit,
         offset,
         sort,
@@ -1074,7 +1074,7 @@ fn equally_scored_copies_collapse_to_the_newest() {
     ]);
     assert_eq!(c.ids("外贸"), ["c-new", "c-mid", "c-old"]);
     let collapsed = c.search(&SearchRequest {
-        collapse: true,
+        collapse: xinwen::search::Collapse::Title,
         ..SearchRequest::new("外贸")
     });
     assert_eq!(ids_of(&collapsed), ["c-new"]);

@@ -45,9 +45,14 @@ pub struct DeleteArgs {
 
 pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let a = open_backend(&args.location)?.search.get(&args.id)?;
+    let backend = open_backend(&args.location)?.search;
+    let a = backend.get(&args.id)?;
     if args.json {
-        write_json(&mut out, &a.to_json())?;
+        let mut value = a.to_json();
+        if let Some(story) = backend.story_of(&args.id)? {
+            value["story"] = serde_json::json!(story);
+        }
+        write_json(&mut out, &value)?;
         return Ok(Outcome::Success);
     }
     let line = |text: &str| shown(text, &[]).into_owned();

@@ -7,7 +7,9 @@ use super::{IndexLocation, Outcome, open_backend, use_color};
 use crate::config::DEFAULT_LIMIT;
 use crate::error::QueryError;
 use crate::search::explain::Explain;
-use crate::search::{Cursor, Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter};
+use crate::search::{
+    Collapse, Cursor, Filters, Hit, ParsedRequest, SearchRequest, SearchResponse, Sort, parse_date_filter,
+};
 
 /// Arguments of `xinwen search`.
 #[derive(Debug, clap::Args)]
@@ -40,9 +42,12 @@ pub struct SearchArgs {
     // a wrong one is still the one-line `invalid sort` message every front door gives.
     #[arg(long, value_name = "relevance|date", default_value = "relevance")]
     sort: String,
-    /// One result per title, with the number of copies (syndicated news).
-    #[arg(long)]
-    collapse: bool,
+    /// One result per title (bare `--collapse`, syndicated copies) or per story
+    /// (`--collapse story`: copies under any headline), with the number of copies.
+    // An optional value takes the next word: `--collapse 上海` (the old bare flag before
+    // the query) is title collapsing with that word put back into the query.
+    #[arg(long, value_name = "title|story", num_args = 0..=1, default_missing_value = "title")]
+    collapse: Option<String>,
     /// Favour fresh articles: scores count up to double, halving every DAYS days of age.
     #[arg(long, value_name = "DAYS")]
     recency: Option<f64>,
@@ -66,8 +71,19 @@ impl TryFrom<&SearchArgs> for SearchRequest {
     fn try_from(args: &SearchArgs) -> Result<Self, QueryError> {
         let date =
             |raw: &Option<String>, name, upper| raw.as_deref().map(|d| parse_date_filter(name, d, upper)).transpose();
+        let (collapse, taken) = match args.collapse.as_deref() {
+            None => (Collapse::None, None),
+            Some("none") => (Collapse::None, None),
+            Some("title") => (Collapse::Title, None),
+            Some("story") => (Collapse::Story, None),
+            Some(word) => (Collapse::Title, Some(word)),
+        };
+        let query = taken
+            .into_iter()
+            .chain(args.query.iter().map(String::as_str))
+            .collect::<Vec<_>>();
         let request = SearchRequest {
-            query: args.query.join(" "),
+            query: query.join(" "),
             filters: Filters {
                 tags: args.tags.clone(),
                 categories: args.categories.clone(),
@@ -77,7 +93,7 @@ impl TryFrom<&SearchArgs> for SearchRequest {
             limit: args.limit,
             offset: args.offset,
             sort: args.sort.parse::<Sort>()?,
-            collapse: args.collapse,
+            collapse,
             recency_days: args.recency,
             explain: args.explain,
             cursor: args.cursor.as_deref().map(Cursor::decode).transpose()?,

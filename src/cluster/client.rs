@@ -231,6 +231,7 @@ impl ClusterClient {
                 facets: found.facets,
                 relaxed,
                 next_cursor: None,
+                counts: request.collapse.counts(),
             },
         })
     }

@@ -30,7 +30,7 @@ use crate::post::title_key;
 use crate::schema::Fields;
 use crate::search::build::{Builder, Concept, Mode};
 use crate::search::query::{Item, ParsedQuery, Scope};
-use crate::search::{Filters, SearchRequest, Sort};
+use crate::search::{Collapse, Filters, SearchRequest, Sort};
 
 use super::document::{
     ALL, GAP, category_id, category_token, char_token, engine_word, literal_chars, tag_id, tag_token,
@@ -231,6 +231,12 @@ impl Translator {
         table: &str,
         mode: Mode,
     ) -> Result<Option<SearchSql>, QueryError> {
+        if request.collapse == Collapse::Story {
+            // Stories are assigned by the local indexer; a cluster's documents carry none.
+            return Err(QueryError::NotSupported(
+                "a cluster backend collapses by `title` only; `collapse=story` needs a local index".into(),
+            ));
+        }
         if request.cursor.is_some() {
             // Not built yet: the engine's order has no article-id tie-break to resume at.
             return Err(QueryError::InvalidCursor {
@@ -294,7 +300,7 @@ fn hits_statement(request: &SearchRequest, table: &str, filter: &str, by_date: b
         options.push(format!("ranker={RANKER}"));
         options.push(field_weights());
     }
-    let group = if request.collapse {
+    let group = if request.collapse == Collapse::Title {
         columns.push_str(", COUNT(*) AS copies");
         format!(" GROUP BY title_key WITHIN GROUP ORDER BY {}", order.join(", "))
     } else {

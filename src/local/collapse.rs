@@ -1,5 +1,5 @@
-//! Collapsing syndicated copies: one result per title (the folded title's hash), the best
-//! copy standing for the group, with the number of copies. Counted over every match, so
+//! Collapsing syndicated copies: one result per title (the folded title's hash) or per
+//! story ([`super::story`]), the best copy standing for the group, with the number of copies. Counted over every match, so
 //! the number of groups is exact and paging works on groups.
 
 use std::collections::HashMap;
@@ -9,6 +9,11 @@ use tantivy::columnar::Column;
 use tantivy::{DateTime, DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use crate::schema::names;
+
+/// The field of [`CollapseCollector::key`] for one result per title.
+pub const BY_TITLE: &str = names::TITLE_KEY;
+/// The field of [`CollapseCollector::key`] for one result per story.
+pub const BY_STORY: &str = names::STORY;
 
 /// How the copy that stands for a group is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +53,8 @@ impl Group {
 pub struct CollapseCollector {
     /// What "best" means.
     pub best: Best,
+    /// The u64 fast field that names a group: the title key or the story.
+    pub key: &'static str,
 }
 
 /// Groups of one segment, by title key.
@@ -67,7 +74,7 @@ impl Collector for CollapseCollector {
         let fast = reader.fast_fields();
         Ok(SegmentGroups {
             segment,
-            keys: fast.u64(names::TITLE_KEY)?,
+            keys: fast.u64(self.key)?,
             dates: fast.date(names::DATE)?,
             by_date: self.best == Best::Date,
             groups: HashMap::new(),

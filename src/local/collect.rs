@@ -15,14 +15,14 @@ use tantivy::query::Query;
 use tantivy::{DocAddress, Searcher};
 use time::OffsetDateTime;
 
-use super::collapse::{Best, CollapseCollector};
+use super::collapse::{BY_STORY, BY_TITLE, Best, CollapseCollector};
 use super::facets::{FacetCollector, FacetNames, Facets};
 use super::keyed::{After, Ids, Rank, TopAfter, settle, sort_total};
 use super::proximity::{self, PhraseBonus};
 use super::rerank::favour_recent;
 use crate::error::Result;
-use crate::search::SearchRequest;
 use crate::search::cursor::SortKey;
+use crate::search::{Collapse, SearchRequest};
 
 /// Candidates reranked by the proximity bonus and recency: the first this many in score
 /// order, whatever page is asked for, so every page agrees with the ones before it.
@@ -106,12 +106,17 @@ pub(super) fn collect(
     // One more than the page, to know whether another page follows.
     let wanted = request.limit + 1;
     let window = if reranked { RERANK_WINDOW } else { 0 };
-    let (mut list, total, facets, from_top) = match (request.collapse, start) {
-        (true, _) => {
-            let (list, facets) = collapsed(searcher, query, facets, by_date, ids)?;
+    let grouped = match request.collapse {
+        Collapse::None => None,
+        Collapse::Title => Some(BY_TITLE),
+        Collapse::Story => Some(BY_STORY),
+    };
+    let (mut list, total, facets, from_top) = match (grouped, start) {
+        (Some(key), _) => {
+            let (list, facets) = collapsed(searcher, query, facets, by_date, key, ids)?;
             (list, None, facets, true)
         }
-        (false, Start::Offset(offset)) => {
+        (None, Start::Offset(offset)) => {
             let (list, total, facets) = top(
                 searcher,
                 query,
@@ -124,12 +129,12 @@ pub(super) fn collect(
             (list, Some(total), facets, true)
         }
         // A key among the reranked: the window is rebuilt, and what follows it.
-        (false, Start::After(key)) if reranked && key.reranked => {
+        (None, Start::After(key)) if reranked && key.reranked => {
             let (list, total, facets) = top(searcher, query, facets, by_date, window + wanted, None, ids)?;
             (list, Some(total), facets, true)
         }
         // A key past the window (or no window): only the hits after it are gathered.
-        (false, Start::After(key)) => {
+        (None, Start::After(key)) => {
             let after = After {
                 rank: Rank {
                     score: key.score,
@@ -223,17 +228,18 @@ fn top(
     Ok((list, total, facets))
 }
 
-/// Every group of copies (one per title), best first: by score, or newest when `by_date`
-/// (then scores are 0).
+/// Every group of copies (one per value of the fast field `key`: title or story), best
+/// first: by score, or newest when `by_date` (then scores are 0).
 fn collapsed(
     searcher: &Searcher,
     query: &dyn Query,
     facets: Option<FacetCollector>,
     by_date: bool,
+    key: &'static str,
     ids: &Ids,
 ) -> Result<(Vec<Candidate>, Option<Facets>)> {
     let best = if by_date { Best::Date } else { Best::Score };
-    let (groups, facets) = searcher.search(query, &(CollapseCollector { best }, facets))?;
+    let (groups, facets) = searcher.search(query, &(CollapseCollector { best, key }, facets))?;
     let mut list: Vec<Candidate> = groups
         .into_iter()
         .map(|g| Candidate {
@@ -387,7 +393,7 @@ mod tests {
     fn collapsed_counts_groups_and_their_copies() {
         let (_tmp, engine) = engine();
         let collapse = |sort| SearchRequest {
-            collapse: true,
+            collapse: Collapse::Title,
             sort,
             ..page(0, 10)
         };

@@ -17,6 +17,8 @@ use super::collect::{Candidate, Found, collect};
 use super::explain::{Explained, Labels};
 use super::facets;
 use super::keyed::Ids;
+use super::stories;
+use super::story::StoryId;
 use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
@@ -25,7 +27,7 @@ use crate::search::cursor::{self, Cursor, SortKey};
 use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::highlight::make_hit;
 use crate::search::words::Words;
-use crate::search::{ParsedRequest, SearchRequest, SearchResponse, Sort};
+use crate::search::{Collapse, ParsedRequest, SearchRequest, SearchResponse, Sort};
 use crate::store::IndexDir;
 
 /// Decompressed 16 KB blocks of stored articles kept per segment: popular articles come
@@ -180,6 +182,13 @@ impl Engine {
             let stored = self.fields.from_doc(&doc);
             let mut hit = make_hit(stored, candidate.score, &highlighter, request.snippet_chars);
             hit.copies = candidate.copies;
+            hit.story = self.fields.story_of(&doc);
+            if request.collapse == Collapse::Story
+                && let Some(story) = hit.story.as_deref().and_then(StoryId::parse)
+            {
+                let others = stories::others(&searcher, &self.fields, query.as_ref(), story.0, candidate.address)?;
+                hit.others = Some(others);
+            }
             hit.explain = explained.next().flatten();
             hits.push(hit);
         }
@@ -197,6 +206,7 @@ impl Engine {
             partial: false,
             warnings: Vec::new(),
             next_cursor,
+            counts: request.collapse.counts(),
         })
     }
 
@@ -227,6 +237,22 @@ impl Engine {
     /// One whole stored article.
     pub fn get(&self, id: &str) -> Result<Article> {
         self.find(&self.reader.searcher(), id)
+    }
+
+    /// The story of the article `id` (`s-` and hex).
+    pub fn story_of(&self, id: &str) -> Result<Option<String>> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
+        let Some(&(_, address)) = top.first() else {
+            return Err(IndexError::UnknownId(id.to_string()).into());
+        };
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.fields.story_of(&doc))
+    }
+
+    /// The live articles of the story `id`, oldest first (see [`stories::articles`]).
+    pub fn story(&self, id: &str) -> Result<Vec<Article>> {
+        stories::articles(&self.reader.searcher(), &self.fields, id)
     }
 
     /// The stored article with this id in `searcher`'s view of the index.

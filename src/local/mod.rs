@@ -24,6 +24,8 @@ pub mod schema;
 pub mod snapshot;
 mod stats;
 pub mod store;
+mod stories;
+pub mod story;
 pub(crate) mod suggest;
 
 use std::path::{Path, PathBuf};
@@ -107,6 +109,14 @@ impl SearchBackend for LocalBackend {
 
     fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>> {
         self.engine().related(id, limit)
+    }
+
+    fn story_of(&self, id: &str) -> Result<Option<String>> {
+        self.engine().story_of(id)
+    }
+
+    fn story(&self, id: &str) -> Result<Vec<Article>> {
+        self.engine().story(id)
     }
 
     fn suggest(&self, partial: &str, limit: usize) -> Result<Vec<String>> {

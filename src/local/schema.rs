@@ -49,6 +49,13 @@ pub struct Fields {
     pub lit: Field,
     /// The title alone as literal bigrams, for `title:"…"`.
     pub title_lit: Field,
+    /// The story ([`crate::local::story`]): indexed (a story's articles), stored, fast
+    /// (collapsing).
+    pub story: Field,
+    /// The LSH bands of the body's signature, indexed: where a job looks for copies.
+    pub story_band: Field,
+    /// The body's MinHash signature, stored: verifies a candidate copy.
+    pub story_sig: Field,
 }
 
 /// Field names, public for the code that reads fast fields by name.
@@ -69,6 +76,8 @@ pub mod names {
     pub const REV: &str = "rev";
     /// See [`super::Fields::origin`].
     pub const ORIGIN: &str = "origin";
+    /// See [`super::Fields::story`].
+    pub const STORY: &str = "story";
 }
 
 /// Builds the schema.
@@ -115,6 +124,9 @@ pub fn build() -> Schema {
     );
     b.add_text_field("lit", literal.clone());
     b.add_text_field("title_lit", literal);
+    b.add_u64_field(names::STORY, INDEXED | STORED | FAST);
+    b.add_u64_field("story_band", INDEXED);
+    b.add_bytes_field("story_sig", STORED);
     b.build()
 }
 
@@ -140,6 +152,9 @@ impl Fields {
             origin: f(names::ORIGIN)?,
             lit: f("lit")?,
             title_lit: f("title_lit")?,
+            story: f(names::STORY)?,
+            story_band: f("story_band")?,
+            story_sig: f("story_sig")?,
         })
     }
 
@@ -190,6 +205,23 @@ impl Fields {
     pub fn stamp(&self, doc: &mut TantivyDocument, rev: u64, origin: u64) {
         doc.add_u64(self.rev, rev);
         doc.add_u64(self.origin, origin);
+    }
+
+    /// Marks a document with its story and, when it has one, its signature and bands.
+    pub(crate) fn mark_story(&self, doc: &mut TantivyDocument, assigned: &crate::local::story::Assigned) {
+        doc.add_u64(self.story, assigned.story.0);
+        if let Some(signature) = &assigned.signature {
+            for band in signature.bands() {
+                doc.add_u64(self.story_band, band);
+            }
+            doc.add_bytes(self.story_sig, &signature.to_bytes());
+        }
+    }
+
+    /// The story of a stored document, `s-` and hex.
+    pub fn story_of(&self, doc: &TantivyDocument) -> Option<String> {
+        let story = doc.get_first(self.story).and_then(|v| v.as_u64())?;
+        Some(crate::local::story::StoryId(story).to_string())
     }
 
     /// The stored fields of a document.

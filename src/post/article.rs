@@ -40,6 +40,16 @@ impl Article {
         value
     }
 
+    /// The article as an entry of a story: id, publisher, date and headline.
+    pub fn story_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "source": self.source,
+            "date": self.date.map(format_date),
+            "title": self.title,
+        })
+    }
+
     /// The article without its body and publisher: an entry of a list (related articles).
     pub fn summary_json(&self) -> Value {
         json!({

@@ -69,7 +69,7 @@ pub fn fingerprint(request: &SearchRequest) -> u64 {
         seconds(f.from),
         seconds(f.to),
         matches!(request.sort, Sort::Date),
-        request.collapse,
+        request.collapse as u8,
         request.recency_days.map(f64::to_bits).unwrap_or_default()
     );
     let mut hasher = Xxh3::new();

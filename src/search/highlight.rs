@@ -721,6 +721,8 @@ pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, c
         categories: stored.categories,
         score,
         copies: None,
+        story: None,
+        others: None,
         title_parts,
         snippet_parts,
         explain: None,

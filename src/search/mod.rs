@@ -15,8 +15,8 @@ pub mod words;
 pub use cursor::Cursor;
 pub use highlight::{Highlighted, Highlighter};
 pub use query::{ParsedQuery, parse};
-pub use request::{Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
-pub use response::{Facets, Health, Hit, SearchResponse, Stats};
+pub use request::{Collapse, Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
+pub use response::{Facets, Health, Hit, SearchResponse, Stats, StoryCopy};
 
 // The paths these had before the local backend got its own folder, kept so code written
 // against them (branches in flight, tests) still builds.

@@ -39,6 +39,29 @@ impl std::str::FromStr for Sort {
     }
 }
 
+/// Which copies collapse into one result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Collapse {
+    /// Every matching article is a hit.
+    #[default]
+    None,
+    /// One result per folded title (syndicated copies under one headline).
+    Title,
+    /// One result per story: copies of one item under any headline (near-duplicate bodies).
+    Story,
+}
+
+impl Collapse {
+    /// What a collapsed `total` counts, for the response.
+    pub fn counts(self) -> Option<&'static str> {
+        match self {
+            Collapse::None => None,
+            Collapse::Title => Some("titles"),
+            Collapse::Story => Some("stories"),
+        }
+    }
+}
+
 /// A search.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchRequest {
@@ -56,8 +79,8 @@ pub struct SearchRequest {
     pub facets: bool,
     /// Snippet length in characters; 0 for no snippets (ranking only).
     pub snippet_chars: usize,
-    /// One result per title, with the number of copies (syndicated news).
-    pub collapse: bool,
+    /// One result per title or per story, with the number of copies (syndicated news).
+    pub collapse: Collapse,
     /// Favour fresh articles: a score is multiplied by up to 2, halving with every this
     /// many days of age (relevance order only; off by default).
     pub recency_days: Option<f64>,
@@ -80,7 +103,7 @@ impl SearchRequest {
             sort: Sort::Relevance,
             facets: false,
             snippet_chars: SNIPPET_CHARS,
-            collapse: false,
+            collapse: Collapse::None,
             recency_days: None,
             now: None,
             explain: false,

@@ -22,9 +22,15 @@ pub struct Hit {
     pub categories: Vec<String>,
     /// Relevance score (0 when sorting by date).
     pub score: f32,
-    /// With `collapse`: how many matching articles share this title.
+    /// With `collapse`: how many matching articles share this title (or story).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copies: Option<u32>,
+    /// Its story id (`s-` and hex; a local index only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
+    /// With `collapse=story`: the other matching copies of the story, newest first, capped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub others: Option<Vec<StoryCopy>>,
     /// The headline, HTML-escaped, query words in `<mark>`.
     pub title_html: String,
     /// A snippet of the body, HTML-escaped, query words in `<mark>`.
@@ -40,13 +46,28 @@ pub struct Hit {
     pub explain: Option<super::explain::Explain>,
 }
 
+/// Another outlet's copy of a story.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoryCopy {
+    /// Its id.
+    pub id: String,
+    /// Its publisher.
+    pub source: Option<String>,
+    /// Its publication time, RFC 3339 in Beijing time.
+    pub date: Option<String>,
+}
+
 /// The answer to a [`SearchRequest`](super::SearchRequest).
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResponse {
     /// The query as given.
     pub query: String,
-    /// Exact number of matching articles.
+    /// Exact number of matching articles (of titles or stories when collapsed).
     pub total: usize,
+    /// With `collapse`: what `total` counts, `titles` or `stories` (facets always count
+    /// articles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<&'static str>,
     /// Time spent, in milliseconds.
     pub took_ms: f64,
     /// The requested page of hits.

@@ -14,7 +14,9 @@ use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, MAX_RELATED, MAX_SUGGES
 use crate::error::{Code, ErrorCode, QueryError};
 use crate::post::Article;
 use crate::search::explain::{Analysis, AnalyzeMode};
-use crate::search::{Cursor, Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter};
+use crate::search::{
+    Collapse, Cursor, Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter,
+};
 
 pub use crate::config::MAX_QUERY_STRING;
 
@@ -175,12 +177,15 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         sort: single(&pairs, "sort")?.unwrap_or_default().parse::<Sort>()?,
         facets: true,
         collapse: match single(&pairs, "collapse")?.map(str::trim) {
-            None | Some("") | Some("none") => false,
-            Some("title") => true,
+            None | Some("") | Some("none") => Collapse::None,
+            Some("title") => Collapse::Title,
+            Some("story") => Collapse::Story,
             Some(other) => {
                 return Err(ApiError::new(
                     Code::InvalidCollapse,
-                    format!("`collapse` may be `title` (one result per headline), not {other:?}"),
+                    format!(
+                        "`collapse` may be `title` (one result per headline) or `story` (one per story), not {other:?}"
+                    ),
                 ));
             }
         },
@@ -245,6 +250,9 @@ fn page_error(e: QueryError) -> ApiError {
 pub struct SearchBody {
     query: String,
     total: usize,
+    /// With `collapse`: what `total` counts (`titles`, `stories`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<&'static str>,
     took_ms: f64,
     page: usize,
     per_page: usize,
@@ -280,6 +288,7 @@ pub async fn search(shared: Arc<Shared>, raw: String) -> Result<SearchBody, ApiE
     Ok(SearchBody {
         query: response.query,
         total: response.total,
+        counts: response.counts,
         took_ms: response.took_ms,
         page,
         per_page,
@@ -303,7 +312,28 @@ pub(super) fn decode_id(raw: &str) -> Result<String, ApiError> {
 /// GET /api/articles/{id}
 pub async fn article(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = decode_id(&raw_id)?;
-    blocking(&shared, move |backend| Ok(backend.get(&id)?.to_json())).await
+    blocking(&shared, move |backend| {
+        let mut value = backend.get(&id)?.to_json();
+        if let Some(story) = backend.story_of(&id)? {
+            value["story"] = json!(story);
+        }
+        Ok(value)
+    })
+    .await
+}
+
+/// GET /api/stories/{id}
+pub async fn story(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
+    let id = decode_id(&raw_id)?;
+    blocking(&shared, move |backend| {
+        let articles: Vec<Value> = backend
+            .story(&id)?
+            .iter()
+            .map(crate::post::Article::story_json)
+            .collect();
+        Ok(json!({ "story": id, "articles": articles }))
+    })
+    .await
 }
 
 /// GET /api/articles/{id}/related

@@ -6,6 +6,7 @@
 //! - `GET /api/suggest?q=` — completions for search-as-you-type;
 //! - `GET /api/analyze?text=&mode=index|query` — a text's tokens as the index sees them;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
+//! - `GET /api/stories/{id}` — the live articles of one story;
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `GET /metrics` — the Prometheus text exposition ([`metrics`]);
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
@@ -148,6 +149,10 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::related(shared, id).await) });
+    let story = warp::path!("api" / "stories" / String)
+        .and(get_or_head())
+        .and(with_shared(shared.clone()))
+        .then(|id, shared| async move { reply(api::story(shared, id).await) });
     let analyze = warp::path!("api" / "analyze")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
@@ -216,6 +221,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(article)
         .unify()
         .or(related)
+        .unify()
+        .or(story)
         .unify()
         .or(stats)
         .unify()

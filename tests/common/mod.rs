@@ -29,12 +29,13 @@ pub fn corpus() -> Option<PathBuf> {
 }
 
 /// The keys of every hit, in the JSON of `xinwen search --json` and of `/api/search`, sorted.
-pub const HIT_KEYS: [&str; 9] = [
+pub const HIT_KEYS: [&str; 10] = [
     "categories",
     "date",
     "id",
     "score",
     "snippet_html",
+    "story",
     "tags",
     "title",
     "title_html",

@@ -15,6 +15,7 @@ use super::sweep::Sweep;
 use super::{IndexOptions, IndexReport, Progress, pause_point};
 use super::{fault, live};
 use crate::error::IndexError;
+use crate::local::story::Assigner;
 use crate::post::{Article, Origin, Rejection};
 use crate::search::words::WordsUpdate;
 use crate::store::{IndexDir, OpenIndex, WriterLock};
@@ -57,6 +58,8 @@ pub struct Job {
     pub(super) began: time::OffsetDateTime,
     /// Word settings an incremental job saves once it has committed.
     pub(super) words: WordsUpdate,
+    /// Gives each added article its story.
+    pub(super) stories: Assigner,
 }
 
 /// An article in the index when the job began.
@@ -128,6 +131,14 @@ impl Job {
         // Every operation of a job takes an opstamp and the commit records the last one,
         // so revs counted from the committed opstamp are never those of an older document.
         let next_rev = writer.commit_opstamp() + 1;
+        // Copies are looked up in what was committed before the job (nothing, for a new
+        // generation) and among the articles the job adds.
+        let committed = if rebuild {
+            None
+        } else {
+            Some(target.index.reader()?.searcher())
+        };
+        let stories = Assigner::new(target.fields, committed);
         Ok(Job {
             dir: dir.clone(),
             lock,
@@ -152,6 +163,7 @@ impl Job {
             kind,
             began,
             words: options.words.clone(),
+            stories,
         })
     }
 
@@ -203,6 +215,8 @@ impl Job {
         let ticket = self.queue.admit(article_bytes(article));
         let mut doc = self.target.fields.to_doc(article);
         self.target.fields.stamp(&mut doc, rev, origin.0);
+        let assigned = self.stories.assign(&article.id, &article.body)?;
+        self.target.fields.mark_story(&mut doc, &assigned);
         self.writer.add_document(QueuedDoc::new(doc, ticket))?;
         self.writes += 1;
         Ok(rev)

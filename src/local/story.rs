@@ -1,0 +1,313 @@
+//! Stories: the copies of one news item that several outlets carry, found at index time.
+//!
+//! Each body gets a MinHash signature over 5-character shingles of its folded text; its
+//! LSH bands are indexed (`story_band`), so the copies of a new article are the indexed
+//! articles sharing a band with it, verified by their estimated Jaccard similarity. An
+//! article joins the story of its best copy, or founds a story named after its own id.
+//! A story is only the set of live articles that carry its id: deleting an article never
+//! leaves a story pointing at nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Searcher, TantivyDocument, Term};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
+
+use crate::fold;
+use crate::schema::Fields;
+
+/// Characters in a shingle: long enough that two different flashes on one topic share
+/// few, short enough that a changed word spoils only a few.
+const SHINGLE: usize = 5;
+/// Hash functions of a signature.
+pub(crate) const HASHES: usize = 64;
+/// Rows of a band: with 16 bands of 4, copies of similarity 0.75 share a band with
+/// probability 0.998, articles of similarity 0.3 with 0.12 (then verified and refused).
+const ROWS: usize = 4;
+/// Bands of a signature.
+pub(crate) const BANDS: usize = HASHES / ROWS;
+/// Estimated Jaccard similarity from which two bodies are copies of one story.
+pub(crate) const THRESHOLD: f64 = 0.75;
+/// Folded bodies shorter than this found their own story: a few shingles cannot tell a
+/// copy from another one-line flash of the same kind ("沪指收涨0.5%").
+pub(crate) const MIN_CHARS: usize = 40;
+/// Candidates examined per article, so a band shared by thousands (boilerplate) costs
+/// no more than a few.
+const MAX_CANDIDATES: usize = 32;
+
+/// A story id: `s-` and 16 hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoryId(pub u64);
+
+impl StoryId {
+    /// The story an article founds: a hash of its id, so a rebuild of the same input in
+    /// the same order names the same stories.
+    pub fn founded_by(id: &str) -> StoryId {
+        StoryId(xxh3_64_with_seed(id.as_bytes(), 0x5707))
+    }
+
+    /// Parses `s-` and 16 hex digits; `None` for anything else.
+    pub fn parse(text: &str) -> Option<StoryId> {
+        let hex = text.strip_prefix("s-")?;
+        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            return None;
+        }
+        u64::from_str_radix(hex, 16).ok().map(StoryId)
+    }
+}
+
+impl fmt::Display for StoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s-{:016x}", self.0)
+    }
+}
+
+/// A MinHash signature of a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signature([u32; HASHES]);
+
+impl Signature {
+    /// The signature of `body`; `None` when its folded text is shorter than [`MIN_CHARS`]
+    /// (such an article is its own story). Whitespace is left out, so line breaks and
+    /// spacing do not tell copies apart.
+    pub(crate) fn of(body: &str) -> Option<Signature> {
+        let chars: Vec<char> = body
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(fold::fold_full)
+            .collect();
+        if chars.len() < MIN_CHARS {
+            return None;
+        }
+        let mut mins = [u32::MAX; HASHES];
+        let mut seen = HashSet::with_capacity(chars.len());
+        let mut buf = String::with_capacity(SHINGLE * 4);
+        for window in chars.windows(SHINGLE) {
+            buf.clear();
+            buf.extend(window);
+            let h = xxh3_64(buf.as_bytes());
+            if !seen.insert(h) {
+                continue;
+            }
+            for (i, min) in mins.iter_mut().enumerate() {
+                let v = mix(h ^ SEEDS[i]) as u32;
+                if v < *min {
+                    *min = v;
+                }
+            }
+        }
+        Some(Signature(mins))
+    }
+
+    /// The band keys (band number mixed in, so equal rows of different bands differ).
+    pub(crate) fn bands(&self) -> [u64; BANDS] {
+        let mut bands = [0u64; BANDS];
+        for (b, band) in bands.iter_mut().enumerate() {
+            let mut bytes = [0u8; ROWS * 4 + 1];
+            bytes[0] = b as u8;
+            for (r, v) in self.0[b * ROWS..(b + 1) * ROWS].iter().enumerate() {
+                bytes[1 + r * 4..5 + r * 4].copy_from_slice(&v.to_le_bytes());
+            }
+            *band = xxh3_64(&bytes);
+        }
+        bands
+    }
+
+    /// The estimated Jaccard similarity of the two bodies' shingle sets.
+    pub(crate) fn similarity(&self, other: &Signature) -> f64 {
+        let equal = self.0.iter().zip(&other.0).filter(|(a, b)| a == b).count();
+        equal as f64 / HASHES as f64
+    }
+
+    /// The stored form.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Reads the stored form; `None` when it is not one.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Option<Signature> {
+        if bytes.len() != HASHES * 4 {
+            return None;
+        }
+        let mut mins = [0u32; HASHES];
+        for (min, chunk) in mins.iter_mut().zip(bytes.chunks_exact(4)) {
+            *min = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        }
+        Some(Signature(mins))
+    }
+}
+
+/// splitmix64's finalizer: one hash function per seed.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The seeds of the hash functions, fixed: signatures of an index must stay comparable.
+static SEEDS: [u64; HASHES] = {
+    let mut seeds = [0u64; HASHES];
+    let mut i = 0;
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    while i < HASHES {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        seeds[i] = state;
+        i += 1;
+    }
+    seeds
+};
+
+/// What an article gets: its story and, for a long enough body, its signature.
+#[derive(Debug, Clone)]
+pub(crate) struct Assigned {
+    /// The story it joins or founds.
+    pub(crate) story: StoryId,
+    /// Its signature (`None`: too short, its own story).
+    pub(crate) signature: Option<Signature>,
+}
+
+/// Assigns stories during one job: candidates come from the index as it was committed
+/// when the job began and from the articles the job has added so far.
+pub(crate) struct Assigner {
+    committed: Option<Searcher>,
+    fields: Fields,
+    /// Articles this job added: (id, story, signature).
+    added: Vec<(String, StoryId, Signature)>,
+    /// Band key → positions in `added`.
+    by_band: HashMap<u64, Vec<u32>>,
+}
+
+impl Assigner {
+    /// An assigner looking up copies in `committed` (none for a new generation).
+    pub(crate) fn new(fields: Fields, committed: Option<Searcher>) -> Assigner {
+        let committed = committed.filter(|s| s.num_docs() > 0);
+        Assigner {
+            committed,
+            fields,
+            added: Vec::new(),
+            by_band: HashMap::new(),
+        }
+    }
+
+    /// The story of the article `id` with `body`: the story of its most similar copy at
+    /// or above [`THRESHOLD`] (ties: the copy found first), or one it founds.
+    pub(crate) fn assign(&mut self, id: &str, body: &str) -> tantivy::Result<Assigned> {
+        let Some(signature) = Signature::of(body) else {
+            return Ok(Assigned {
+                story: StoryId::founded_by(id),
+                signature: None,
+            });
+        };
+        let bands = signature.bands();
+        let mut best: Option<(f64, StoryId)> = None;
+        let mut consider = |similarity: f64, story: StoryId| {
+            if similarity >= THRESHOLD && best.is_none_or(|(s, _)| similarity > s) {
+                best = Some((similarity, story));
+            }
+        };
+        // This job's articles first: the newest copies of an item being indexed now.
+        let mut examined = HashSet::new();
+        'bands: for band in &bands {
+            for &at in self.by_band.get(band).map_or(&[][..], Vec::as_slice) {
+                if examined.len() >= MAX_CANDIDATES {
+                    break 'bands;
+                }
+                if !examined.insert(at) {
+                    continue;
+                }
+                let (other, story, sig) = &self.added[at as usize];
+                if other != id {
+                    consider(signature.similarity(sig), *story);
+                }
+            }
+        }
+        if let Some(searcher) = &self.committed {
+            for (story, sig) in committed_candidates(searcher, &self.fields, &bands, id)? {
+                consider(signature.similarity(&sig), story);
+            }
+        }
+        let story = best.map_or_else(|| StoryId::founded_by(id), |(_, story)| story);
+        let at = self.added.len() as u32;
+        for band in bands {
+            self.by_band.entry(band).or_default().push(at);
+        }
+        self.added.push((id.to_string(), story, signature.clone()));
+        Ok(Assigned {
+            story,
+            signature: Some(signature),
+        })
+    }
+}
+
+/// The stories and signatures of up to [`MAX_CANDIDATES`] committed articles (not `id`)
+/// sharing a band, those sharing the most bands first.
+fn committed_candidates(
+    searcher: &Searcher,
+    fields: &Fields,
+    bands: &[u64; BANDS],
+    id: &str,
+) -> tantivy::Result<Vec<(StoryId, Signature)>> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = bands
+        .iter()
+        .map(|&band| {
+            let term = Term::from_field_u64(fields.story_band, band);
+            (
+                Occur::Should,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    let query = BooleanQuery::new(clauses);
+    let top = searcher.search(&query, &TopDocs::with_limit(MAX_CANDIDATES).order_by_score())?;
+    let mut found = Vec::with_capacity(top.len());
+    for (_, address) in top {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        if doc.get_first(fields.id).and_then(|v| v.as_str()) == Some(id) {
+            continue;
+        }
+        let story = doc.get_first(fields.story).and_then(|v| v.as_u64()).map(StoryId);
+        let sig = doc
+            .get_first(fields.story_sig)
+            .and_then(|v| v.as_bytes())
+            .and_then(Signature::from_bytes);
+        if let (Some(story), Some(sig)) = (story, sig) {
+            found.push((story, sig));
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FLASH: &str = "国家统计局今日发布数据显示，十月份全国规模以上工业增加值同比增长百分之五点三，环比增长零点六个百分点，市场预期为百分之五。";
+
+    #[test]
+    fn light_edits_keep_a_body_similar() {
+        let a = Signature::of(FLASH).expect("long enough");
+        let edited = FLASH
+            .replace("今日", "2日")
+            .replace("市场预期为百分之五。", "市场预期为百分之五，超预期。");
+        let b = Signature::of(&edited).expect("long enough");
+        assert!(a.similarity(&b) >= THRESHOLD, "{}", a.similarity(&b));
+        let other =
+            "国家统计局今日发布数据显示，十月份社会消费品零售总额同比增长百分之四点八，其中餐饮收入增长百分之十。";
+        let c = Signature::of(other).expect("long enough");
+        assert!(a.similarity(&c) < THRESHOLD, "{}", a.similarity(&c));
+    }
+
+    #[test]
+    fn short_bodies_have_no_signature_and_ids_round_trip() {
+        assert_eq!(Signature::of("沪指收涨0.5%。"), None);
+        let id = StoryId::founded_by("a-1");
+        assert_eq!(StoryId::parse(&id.to_string()), Some(id));
+        assert_eq!(StoryId::parse("s-12"), None);
+        assert_eq!(StoryId::parse("s-ABCDEF0123456789"), None);
+        let sig = Signature::of(FLASH).expect("long enough");
+        assert_eq!(Signature::from_bytes(&sig.to_bytes()), Some(sig));
+    }
+}
