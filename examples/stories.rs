@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let dir = IndexDir::new(tmp.path().join("index"));
     let started = Instant::now();
-    let report = indexer::run(&dir, &[input.clone()], &IndexOptions::default(), &Silent)?;
+    let report = indexer::run(&dir, std::slice::from_ref(&input), &IndexOptions::default(), &Silent)?;
     let took = started.elapsed();
     println!(
         "indexed {} articles of {} in {:.1} s ({:.0}/s)",

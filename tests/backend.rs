@@ -53,6 +53,7 @@ impl SearchBackend for StandIn {
             partial: false,
             warnings: vec![],
             next_cursor: None,
+            counts: None,
         })
     }
 

@@ -178,7 +178,7 @@ async fn a_story_lists_its_live_articles_oldest_first() {
             {"id": "pmi-south", "source": "南岭日报", "date": "2024-05-31T10:05:00+08:00", "title": "统计局：5月PMI为50.8%"},
         ]})
     );
-    let (status, body) = get(&shared, &format!("/api/articles/pmi-east")).await;
+    let (status, body) = get(&shared, "/api/articles/pmi-east").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["story"], json!(story));
 }
