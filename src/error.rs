@@ -160,7 +160,7 @@ pub enum QueryError {
         given: String,
     },
     /// A collapse that is neither none, title nor story.
-    #[error("invalid collapse: {given:?}: use title or story")]
+    #[error("`collapse` may be `title` (one result per headline), `story` (one per story) or `none`, not {given:?}")]
     InvalidCollapse {
         /// What was given.
         given: String,

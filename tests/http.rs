@@ -809,7 +809,7 @@ GET /api/search?q=上海&page=5001&per_page=2 | 400 invalid_page | `page` × `pe
 GET /api/search?page=10000&tag=足球 | 400 invalid_page | `page` × `per_page` reaches beyond the first 10000 results; narrow the query
 GET /api/search?q=上海&sort=foo | 400 invalid_sort | invalid sort: "foo": use relevance or date
 GET /api/search?q=上海&sort=DATE | 400 invalid_sort | invalid sort: "DATE": use relevance or date
-GET /api/search?q=上海&collapse=yes | 400 invalid_collapse | `collapse` may be `title` (one result per headline) or `story` (one per story), not "yes"
+GET /api/search?q=上海&collapse=yes | 400 invalid_collapse | `collapse` may be `title` (one result per headline), `story` (one per story) or `none`, not "yes"
 GET /api/stories/s-12 | 400 invalid_story | invalid story id: "s-12": a story id is `s-` and 16 hex digits
 GET /api/search?q=上海&recency=soon | 400 invalid_recency | `recency` is a half-life in days (a number), not "soon"
 GET /api/search?q=上海&recency=0 | 400 invalid_recency | invalid recency: 0: give a half-life in days, above 0 and at most 36500

@@ -51,6 +51,21 @@ pub enum Collapse {
     Story,
 }
 
+impl std::str::FromStr for Collapse {
+    type Err = QueryError;
+
+    fn from_str(s: &str) -> Result<Self, QueryError> {
+        match s.trim() {
+            "" | "none" => Ok(Collapse::None),
+            "title" => Ok(Collapse::Title),
+            "story" => Ok(Collapse::Story),
+            other => Err(QueryError::InvalidCollapse {
+                given: other.to_string(),
+            }),
+        }
+    }
+}
+
 impl Collapse {
     /// What a collapsed `total` counts, for the response.
     pub fn counts(self) -> Option<&'static str> {

@@ -176,19 +176,7 @@ pub fn search_params(raw: &str) -> Result<SearchParams, ApiError> {
         offset,
         sort: single(&pairs, "sort")?.unwrap_or_default().parse::<Sort>()?,
         facets: true,
-        collapse: match single(&pairs, "collapse")?.map(str::trim) {
-            None | Some("") | Some("none") => Collapse::None,
-            Some("title") => Collapse::Title,
-            Some("story") => Collapse::Story,
-            Some(other) => {
-                return Err(ApiError::new(
-                    Code::InvalidCollapse,
-                    format!(
-                        "`collapse` may be `title` (one result per headline) or `story` (one per story), not {other:?}"
-                    ),
-                ));
-            }
-        },
+        collapse: single(&pairs, "collapse")?.unwrap_or_default().parse::<Collapse>()?,
         recency_days: match single(&pairs, "recency")?.map(str::trim).filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => Some(raw.parse::<f64>().map_err(|_| {
