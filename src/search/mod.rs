@@ -10,6 +10,7 @@ pub mod highlight;
 pub mod query;
 pub mod request;
 pub mod response;
+pub mod numerals;
 pub mod words;
 
 pub use cursor::Cursor;
