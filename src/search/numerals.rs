@@ -15,11 +15,13 @@
 //! - the colloquial `一万二` is 12000 (`三千五` 3500): a digit after the last unit counts in
 //!   the next unit down, as it is read.
 //!
-//! Not numbers here: a lone digit (`一`, `5`: it would match every article), words that
+//! Not numbers here: a bare number below 100 (`5`, `15`, `十五`: a day, a model, a rank
+//! more often than an amount; `15年` and `十五%` are numbers), words that
 //! start with a unit (`百度`, `千万`, `万一`), negatives (`负三`: the minus is punctuation to
 //! the literal matching, so `-3` would find every 3), leading zeros (`007`, a code).
 
 use crate::fold;
+use crate::literal;
 
 /// Forms one expression expands to at most.
 pub const MAX_FORMS: usize = 6;
@@ -71,6 +73,49 @@ pub fn forms(text: &str) -> Vec<String> {
     out
 }
 
+/// Characters that continue a Chinese number on either side of a form (not 〇: the
+/// literal matching skips it as a symbol, so 〇十万 would be 十万 itself).
+const NUMERAL_CHARS: [char; 16] = [
+    '零', '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '万', '亿',
+];
+
+/// For a form written in Chinese numerals, the longer numbers it occurs in: a numeral
+/// character before it (二十万 for 十万) and, unless it ends with a unit, one after it
+/// (一千零五 for 一千, 百分之五十 for 百分之五; 点 too); for Arabic digits, the same
+/// followed by 万 or 亿 (1000万, 1000亿). Empty for other forms. A string
+/// match cannot see these boundaries, so an article with one is left out (at most
+/// [`NUMERAL_CHARS`] twice and 点: 33 strings).
+pub fn longer_numbers(form: &str) -> Vec<String> {
+    let folded: String = form.trim().chars().map(fold::fold_char).collect();
+    let starts = folded.strip_prefix("百分之").unwrap_or(&folded);
+    let mut out = Vec::new();
+    // 1000 is not 1000亿: an Arabic number's digits are words, so only a myriad after it
+    // makes it a longer number.
+    if folded.starts_with(|c: char| c.is_ascii_digit()) && folded.ends_with(|c: char| c.is_ascii_digit()) {
+        out.extend(["万", "亿"].iter().map(|m| format!("{folded}{m}")));
+        return out;
+    }
+    if !starts.starts_with(|c| digit(c).is_some() || c == '十') {
+        return out;
+    }
+    // 百分之 starts a percent: what comes before it is not part of the number.
+    if starts.len() == folded.len() {
+        out.extend(NUMERAL_CHARS.iter().map(|c| format!("{c}{folded}")));
+    }
+    if folded.ends_with(|c| NUMERAL_CHARS.contains(&c)) {
+        out.extend(
+            NUMERAL_CHARS
+                .iter()
+                .chain(['点'].iter())
+                .map(|c| format!("{folded}{c}")),
+        );
+    }
+    // A longer string must be longer where it is matched, or it would leave out the form.
+    let own = literal::normalize(&folded).chars().count();
+    out.retain(|s| literal::normalize(s).chars().count() > own);
+    out
+}
+
 /// Parses a whole expression, Arabic or Chinese.
 fn parse(text: &str) -> Option<Number> {
     let (body, unit) = split_unit(text);
@@ -79,8 +124,9 @@ fn parse(text: &str) -> Option<Number> {
     } else {
         parse_chinese(body, unit)?
     };
-    // A lone digit would match nearly every article, in either script.
-    let lone = number.int < 10 && number.frac.is_empty() && number.myriad.is_empty() && number.unit.is_empty();
+    // A bare number below 100 (5, 15, 十五) is a day, a model (iPhone 15), a rank more
+    // often than an amount, and its Chinese form is in many longer words.
+    let lone = number.int < 100 && number.frac.is_empty() && number.myriad.is_empty() && number.unit.is_empty();
     (!lone || number.percent).then_some(number)
 }
 
@@ -311,9 +357,19 @@ fn render(n: &Number) -> Vec<String> {
         let digits = n.int.to_string();
         let han: String = digits
             .bytes()
-            .map(|b| if b == b'0' { '〇' } else { DIGITS[usize::from(b - b'0')] })
+            .map(|b| {
+                if b == b'0' {
+                    '〇'
+                } else {
+                    DIGITS[usize::from(b - b'0')]
+                }
+            })
             .collect();
-        return vec![format!("{digits}年"), format!("{han}年"), format!("{}年", han.replace('〇', "零"))];
+        return vec![
+            format!("{digits}年"),
+            format!("{han}年"),
+            format!("{}年", han.replace('〇', "零")),
+        ];
     }
     let frac = |arabic: bool| -> String {
         if n.frac.is_empty() {
@@ -360,7 +416,8 @@ fn render(n: &Number) -> Vec<String> {
             out.push(format!("{full}{}", n.unit));
             out.push(format!("{}{}", with_commas(full), n.unit));
         }
-    } else if n.myriad.is_empty() && n.frac.is_empty() && !n.percent && n.int >= 10_000 && n.int % 10_000 == 0 {
+    } else if n.myriad.is_empty() && n.frac.is_empty() && !n.percent && n.int >= 10_000 && n.int.is_multiple_of(10_000)
+    {
         out.push(format!("{}万{}", n.int / 10_000, n.unit));
     }
     out
@@ -371,7 +428,7 @@ fn with_commas(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -409,7 +466,12 @@ fn read(n: u64, leading: bool) -> String {
 
 /// The reading of a section below ten thousand; `leading` drops the 一 of 一十 (十五).
 fn small_chinese(n: u64, leading: bool) -> String {
-    let places = [(n / 1000, '千'), ((n / 100) % 10, '百'), ((n / 10) % 10, '十'), (n % 10, ' ')];
+    let places = [
+        (n / 1000, '千'),
+        ((n / 100) % 10, '百'),
+        ((n / 10) % 10, '十'),
+        (n % 10, ' '),
+    ];
     let mut out = String::new();
     let mut zero = false;
     for (d, unit) in places {
@@ -479,13 +541,30 @@ mod tests {
         assert_eq!(f("一万二"), vec!["12000", "12,000", "一万二千"]);
         assert_eq!(f("三千五"), vec!["3500", "3,500", "三千五百"]);
         assert_eq!(f("一万零五"), vec!["10005", "10,005"]);
-        assert_eq!(f("十五"), vec!["15"]);
+        assert!(f("十五").is_empty());
+        assert!(f("15").is_empty());
+        assert_eq!(f("十五年"), vec!["15年"]);
         assert_eq!(f("一亿二千万"), vec!["120000000", "120,000,000", "12000万"]);
     }
 
     #[test]
     fn round_trips() {
-        for n in [10u64, 15, 20, 101, 110, 1005, 1050, 1500, 10_005, 100_010, 2_000_000, 123_456_789, 10_000_0000_0000, 1_5000_0003_0000] {
+        for n in [
+            10u64,
+            15,
+            20,
+            101,
+            110,
+            1005,
+            1050,
+            1500,
+            10_005,
+            100_010,
+            2_000_000,
+            123_456_789,
+            1_000_000_000_000,
+            1_5000_0003_0000,
+        ] {
             let han = chinese(n).expect("in range");
             assert_eq!(chinese_value(&han), Some(n), "{n} → {han}");
         }
@@ -494,11 +573,44 @@ mod tests {
     #[test]
     fn words_and_bad_input_are_not_numbers() {
         for text in [
-            "", "一", "5", "百度", "千万", "万一", "负三", "-3", "007", "1,00", "3.", "点五", "一十百", "十十", "五五",
-            "上海", "百分之", "1.2.3", "99999999999999999999",
+            "",
+            "一",
+            "5",
+            "百度",
+            "千万",
+            "万一",
+            "负三",
+            "-3",
+            "007",
+            "1,00",
+            "3.",
+            "点五",
+            "一十百",
+            "十十",
+            "五五",
+            "上海",
+            "百分之",
+            "1.2.3",
+            "99999999999999999999",
         ] {
             assert!(f(text).is_empty(), "{text}: {:?}", f(text));
         }
+    }
+
+    #[test]
+    fn chinese_forms_know_the_longer_numbers() {
+        let ten_thousand = longer_numbers("十万");
+        assert!(ten_thousand.contains(&"二十万".to_string()));
+        assert!(ten_thousand.contains(&"十万五".to_string()));
+        let percent = longer_numbers("百分之五");
+        assert!(percent.contains(&"百分之五十".to_string()));
+        assert!(percent.contains(&"百分之五点".to_string()));
+        assert!(!percent.iter().any(|s| s.starts_with('二')));
+        let thousand_yuan = longer_numbers("一千元");
+        assert_eq!(thousand_yuan.len(), NUMERAL_CHARS.len());
+        assert!(longer_numbers("1000亿").is_empty());
+        assert_eq!(longer_numbers("1,000"), vec!["1,000万", "1,000亿"]);
+        assert!(longer_numbers("上海").is_empty());
     }
 
     proptest! {
