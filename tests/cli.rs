@@ -104,13 +104,13 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
     let out = run(&mut xinwen(&["index", "--index", path(&dir), "fixtures"]));
     assert_eq!(out.code, Some(2), "{out:?}");
     let first = out.stdout.lines().next().unwrap_or_default();
-    // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records, 7 stories and 3
-    // good lines of fixtures/bad (tests/FIXTURES.md); 8 bad files and 3 bad lines.
+    // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records, 7 stories, 24
+    // numerals and 3 good lines of fixtures/bad (tests/FIXTURES.md); 8 bad files and 3 bad lines.
     assert_eq!(
-        first, "read 126 · indexed 115 (new 115, updated 0) · unchanged 0 · deleted 0 · rejected 11",
+        first, "read 150 · indexed 139 (new 139, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
-    assert!(out.stdout.contains("115 articles in "), "{out:?}");
+    assert!(out.stdout.contains("139 articles in "), "{out:?}");
     assert!(
         out.stdout.lines().any(|l| l
             == "rejected by reason: empty_body 2, invalid_date 1, invalid_front_matter 1, invalid_json 1, \

@@ -144,6 +144,23 @@ fn print_concept(out: &mut impl Write, c: &PlanConcept, indent: &str) -> std::io
     for a in &c.prefixes {
         writeln!(out, "{indent}  scores: {}… (prefix)", terms(&a.terms))?;
     }
+    for n in &c.numbers {
+        let how = match &n.literal {
+            Some(l) => format!("must contain {}", shown(l, &[])),
+            None => "matched as a word".to_string(),
+        };
+        let words = if n.words.is_empty() {
+            String::new()
+        } else {
+            format!(", with the words {}", terms(&n.words))
+        };
+        writeln!(
+            out,
+            "{indent}  or {} — {how}{words} (a number's other form, scores {})",
+            shown(&n.form, &[]),
+            n.score
+        )?;
+    }
     for d in &c.dropped {
         writeln!(
             out,

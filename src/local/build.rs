@@ -51,6 +51,7 @@ use crate::literal::{self, Pattern};
 use crate::schema::Fields;
 use crate::search::explain::PartKind;
 use crate::search::highlight::{HighlightGroup, Highlighter};
+use crate::search::numerals;
 use crate::search::query::{Item, ParsedQuery, Scope};
 pub use crate::search::request::Filters;
 use crate::search::words::Words;
@@ -64,6 +65,15 @@ const COVER_WEIGHT: f32 = 0.3;
 /// phrase of several words (中国 证券 监督管理 委员会) cannot outscore the word typed by
 /// being rarer or longer (Lucene's synonym query shares one idf the same way).
 pub const SYNONYM_WEIGHT: f32 = 0.8;
+
+/// What another written form of a typed number scores (an article with the typed form
+/// gets [`NUMBER_TYPED_SCORE`] more than its words score): jieba cuts the forms of one
+/// number differently (1000|亿元, 一千亿|元), so their word scores do not compare, and
+/// the form typed must still rank first.
+pub const NUMBER_FORM_SCORE: f32 = 0.8;
+
+/// What the typed form of a number with other written forms adds to its score.
+pub const NUMBER_TYPED_SCORE: f32 = 1.0;
 
 /// Synonym forms one search expands to at most: a query of many words, each an entry of
 /// a large group, stays a query of bounded cost. Words past it are searched as typed.
@@ -122,6 +132,13 @@ pub struct Concept {
     pub dropped: Vec<(Alternative, u64)>,
     /// The other entries of its synonym group: an article with any of them matches too.
     pub synonyms: Vec<Synonym>,
+    /// For a number written with digits and matched by its literal string, its leading
+    /// digit words, which must be words of the article too: the literal alone would find
+    /// 1000亿 inside 21000亿 ([`numerals`]).
+    pub number: Option<Alternative>,
+    /// For a number written in Chinese numerals, the longer numbers it occurs in (二十万
+    /// for 十万, [`numerals::longer_numbers`]): an article with one is left out.
+    pub not_within: Vec<String>,
 }
 
 /// One other form of a concept, from its synonym group.
@@ -133,6 +150,8 @@ pub struct Synonym {
     pub concept: Concept,
     /// Its weight relative to the typed form (see [`SYNONYM_WEIGHT`]).
     pub weight: f32,
+    /// Another written form of the number typed (see [`NUMBER_FORM_SCORE`]).
+    pub number: bool,
 }
 
 /// How the words of a query combine.
@@ -294,7 +313,10 @@ impl<'a> Builder<'a> {
     /// (one concept: a phrase when jieba cuts it into several words), else each concept
     /// that is one.
     fn expanded_concepts(&self, text: &str) -> Vec<Concept> {
-        let forms = self.words.synonyms_of(text);
+        let mut forms = self.words.synonyms_of(text);
+        // A number's other written forms are a synonym group made on the fly.
+        let numbers = numerals::forms(text);
+        forms.extend(numbers.iter().map(String::as_str));
         if forms.is_empty() {
             return self.work_out_concepts(text, false, true);
         }
@@ -304,6 +326,15 @@ impl<'a> Builder<'a> {
         }
         if let [concept] = own.as_mut_slice() {
             concept.synonyms = self.synonym_forms(concept, &forms);
+            if !numbers.is_empty() {
+                concept.number = number_words(concept);
+                concept.not_within = numerals::longer_numbers(text);
+                for synonym in concept.synonyms.iter_mut().filter(|s| numbers.contains(&s.form)) {
+                    synonym.concept.number = number_words(&synonym.concept);
+                    synonym.concept.not_within = numerals::longer_numbers(&synonym.form);
+                    synonym.number = true;
+                }
+            }
         }
         own
     }
@@ -331,6 +362,7 @@ impl<'a> Builder<'a> {
                     form: form.to_string(),
                     concept: concept.clone(),
                     weight,
+                    number: false,
                 });
             }
         }
@@ -917,7 +949,23 @@ fn concept(pieces: &[Piece], group: &[usize], words: &Words) -> Concept {
         text: String::new(),
         dropped: Vec::new(),
         synonyms: Vec::new(),
+        number: None,
+        not_within: Vec::new(),
     }
+}
+
+/// The leading digit words of a number concept matched by its literal string (`1000` of
+/// `1000亿`, `1` `000` of `1,000亿元`), see [`Concept::number`]; `None` for one matched as
+/// words already, or written in Chinese.
+fn number_words(concept: &Concept) -> Option<Alternative> {
+    concept.literal.as_ref()?;
+    let (terms, _) = concept.alternatives.first()?;
+    let digits: Alternative = terms
+        .iter()
+        .take_while(|(_, t)| t.starts_with(|c: char| c.is_ascii_digit()))
+        .cloned()
+        .collect();
+    (!digits.is_empty()).then_some(digits)
 }
 
 /// The sub-pieces that cover main piece `i` end to end (longest first), if they do.
@@ -958,7 +1006,19 @@ fn literal_concept_query(
     let mut forms = vec![own];
     for synonym in &concept.synonyms {
         let query = form_query(&synonym.concept, fields, literal_field, labels);
-        forms.push(Box::new(BoostQuery::new(query, synonym.weight)));
+        if synonym.number {
+            forms.push(Box::new(ConstScoreQuery::new(query, NUMBER_FORM_SCORE)));
+        } else {
+            forms.push(Box::new(BoostQuery::new(query, synonym.weight)));
+        }
+    }
+    if concept.synonyms.iter().any(|s| s.number) {
+        let typed = forms.swap_remove(0);
+        let bonus: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(AllQuery), NUMBER_TYPED_SCORE));
+        forms.insert(
+            0,
+            Box::new(BooleanQuery::new(vec![(Occur::Must, typed), (Occur::Should, bonus)])),
+        );
     }
     Box::new(DisjunctionMaxQuery::new(forms))
 }
@@ -970,11 +1030,19 @@ fn form_query(concept: &Concept, fields: &[(Field, f32)], literal_field: Field, 
         .as_deref()
         .and_then(|text| literal_query(literal_field, text))
     else {
-        return concept_query(concept, fields, true, labels);
+        let words = concept_query(concept, fields, true, labels);
+        let longer = not_within(concept, literal_field);
+        if longer.is_empty() {
+            return words;
+        }
+        return Box::new(BooleanQuery::new(
+            std::iter::once((Occur::Must, words)).chain(longer).collect(),
+        ));
     };
     // Phrase prefixes only ever added recall (专项 + 债… for 专项债券), which the literal
     // gives now: checking them for every match would cost time for no change.
     let words = concept_query(concept, fields, false, labels);
+    let number = concept.number.as_ref().map(|digits| number_query(digits, fields));
     let literal = labels.wrap(Box::new(BoostQuery::new(literal, LITERAL_WEIGHT)), || Label {
         kind: PartKind::Literal,
         concept: concept.text.clone(),
@@ -982,7 +1050,43 @@ fn form_query(concept: &Concept, fields: &[(Field, f32)], literal_field: Field, 
         terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
         weight: LITERAL_WEIGHT,
     });
-    Box::new(BooleanQuery::new(vec![(Occur::Must, literal), (Occur::Should, words)]))
+    let mut clauses = vec![(Occur::Must, literal), (Occur::Should, words)];
+    clauses.extend(number.map(|q| (Occur::Must, q)));
+    clauses.extend(not_within(concept, literal_field));
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// The clauses leaving out articles with a longer number (see [`Concept::not_within`]).
+fn not_within(concept: &Concept, literal_field: Field) -> Vec<(Occur, Box<dyn Query>)> {
+    concept
+        .not_within
+        .iter()
+        .filter_map(|longer| literal_query(literal_field, longer))
+        .map(|q| (Occur::MustNot, q))
+        .collect()
+}
+
+/// A number's digit words in any of `fields`, scoring nothing (see [`Concept::number`]).
+fn number_query(digits: &Alternative, fields: &[(Field, f32)]) -> Box<dyn Query> {
+    let any_field = fields
+        .iter()
+        .map(|&(field, _)| {
+            let q: Box<dyn Query> = match digits.as_slice() {
+                [(_, one)] => Box::new(TermQuery::new(
+                    Term::from_field_text(field, one),
+                    IndexRecordOption::Basic,
+                )),
+                _ => Box::new(PhraseQuery::new_with_offset(
+                    digits
+                        .iter()
+                        .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                        .collect(),
+                )),
+            };
+            (Occur::Should, q)
+        })
+        .collect();
+    Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(any_field)), 0.0))
 }
 
 /// The query of a literal string in `field`: a chain of bigrams, one bigram, or for a

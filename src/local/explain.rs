@@ -25,7 +25,7 @@ use crate::config::{MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 use crate::error::{QueryError, Result};
 use crate::search::explain::{
     Analysis, AnalyzeMode, AnalyzedToken, Bm25Part, Explain, Matched, PartKind, PlanAlternative, PlanConcept,
-    PlanDropped, PlanField, PlanItem, PlanPhrase, QueryPlan, RecencyPart, RelaxPlan, ScorePart, TokenKind,
+    PlanDropped, PlanField, PlanItem, PlanNumber, PlanPhrase, QueryPlan, RecencyPart, RelaxPlan, ScorePart, TokenKind,
 };
 use crate::search::query::{Item, ParsedQuery, Scope};
 use crate::search::{SearchRequest, query};
@@ -587,6 +587,17 @@ fn plan_concept(concept: &Concept, searched: bool) -> PlanConcept {
                 reason: "too_costly",
                 doc_freq: *doc_freq,
                 max_doc_freq: build::COVER_MAX_DOC_FREQ,
+            })
+            .collect(),
+        numbers: concept
+            .synonyms
+            .iter()
+            .filter(|s| s.number)
+            .map(|s| PlanNumber {
+                form: s.form.clone(),
+                literal: s.concept.literal.as_deref().map(literal::normalize),
+                words: s.concept.number.iter().flatten().map(|(_, t)| t.clone()).collect(),
+                score: build::NUMBER_FORM_SCORE,
             })
             .collect(),
     }

@@ -177,6 +177,23 @@ pub struct PlanConcept {
     pub weak: bool,
     /// Alternatives left out as too costly for what they add.
     pub dropped: Vec<PlanDropped>,
+    /// Other written forms of a number typed (`1000亿` for `一千亿`), each also found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub numbers: Vec<PlanNumber>,
+}
+
+/// Another written form of a number typed, and how it is matched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanNumber {
+    /// The form.
+    pub form: String,
+    /// The string an article must contain (folded word characters), or `None` when it is
+    /// matched as words.
+    pub literal: Option<String>,
+    /// Its digit words, which must be words of the article too (`1000` of `1000亿`).
+    pub words: Vec<String>,
+    /// What an article with it scores for this concept.
+    pub score: f32,
 }
 
 /// A sequence of tokens at character offsets from the first, with a weight.

@@ -1,12 +1,13 @@
 //! The search vocabulary every backend shares, with no engine in it: the query language
 //! ([`query`]), what a search asks for ([`request`]) and answers ([`response`]), and the
 //! highlighting of titles and snippets from stored text ([`highlight`]), so every backend
-//! marks the same words, and the stop words and synonyms a query is built with
-//! ([`words`]). The tantivy engine that answers them is [`crate::local`].
+//! marks the same words, the stop words and synonyms a query is built with ([`words`]),
+//! and the other written forms of a number typed ([`numerals`]). The tantivy engine that answers them is [`crate::local`].
 
 pub mod cursor;
 pub mod explain;
 pub mod highlight;
+pub mod numerals;
 pub mod query;
 pub mod request;
 pub mod response;

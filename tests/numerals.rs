@@ -1,0 +1,255 @@
+//! Numbers however written (issue 13): a number typed in one form finds the articles that
+//! write it in another, the typed form first, the article's own characters marked; a
+//! number never matches inside a longer one. On `fixtures/numerals/` alone, so no other
+//! test's counts move.
+
+mod common;
+
+use std::process::Command;
+use std::sync::LazyLock;
+
+use common::{build_index, fixture};
+use tempfile::TempDir;
+use xinwen::search::{Engine, SearchRequest, SearchResponse};
+use xinwen::store::IndexDir;
+
+struct Numerals {
+    _tmp: TempDir,
+    dir: IndexDir,
+    engine: Engine,
+}
+
+static NUMERALS: LazyLock<Numerals> = LazyLock::new(|| {
+    let (tmp, dir, report) = build_index(&[fixture("numerals")]);
+    assert_eq!(report.rejected, 0, "{:?}", report.rejections);
+    assert_eq!(report.indexed(), common::NUMERALS_ARTICLES);
+    let engine = Engine::open(&dir).expect("open the numerals index");
+    Numerals { _tmp: tmp, dir, engine }
+});
+
+fn search(query: &str) -> SearchResponse {
+    let request = SearchRequest {
+        limit: 50,
+        ..SearchRequest::new(query)
+    };
+    NUMERALS
+        .engine
+        .search(&request)
+        .unwrap_or_else(|e| panic!("search {query:?}: {e}"))
+}
+
+fn ids(query: &str) -> Vec<String> {
+    search(query).hits.into_iter().map(|h| h.id).collect()
+}
+
+/// Each pair both ways: the typed form's articles first, then the other forms' (which
+/// score alike, so the newer article comes first among them).
+#[test]
+fn each_form_finds_the_others_typed_form_first() {
+    let cases: [(&str, &[&str]); 24] = [
+        (
+            "一千亿元",
+            &["num-yiqianyi-han", "num-yiqianyi-comma", "num-yiqianyi-arabic"],
+        ),
+        (
+            "1000亿元",
+            &["num-yiqianyi-arabic", "num-yiqianyi-comma", "num-yiqianyi-han"],
+        ),
+        (
+            "1,000亿元",
+            &["num-yiqianyi-comma", "num-yiqianyi-arabic", "num-yiqianyi-han"],
+        ),
+        (
+            "一千亿",
+            &["num-yiqianyi-han", "num-yiqianyi-comma", "num-yiqianyi-arabic"],
+        ),
+        (
+            "1000亿",
+            &["num-yiqianyi-arabic", "num-yiqianyi-comma", "num-yiqianyi-han"],
+        ),
+        ("三点五", &["num-sandianwu-han", "num-sandianwu-arabic"]),
+        ("3.5", &["num-sandianwu-arabic", "num-sandianwu-han"]),
+        (
+            "百分之五",
+            &[
+                "num-baifenzhiwu-han",
+                "num-baifenzhiwu-fullwidth",
+                "num-baifenzhiwu-arabic",
+            ],
+        ),
+        (
+            "5%",
+            &[
+                "num-baifenzhiwu-arabic",
+                "num-baifenzhiwu-fullwidth",
+                "num-baifenzhiwu-han",
+            ],
+        ),
+        (
+            "5％",
+            &[
+                "num-baifenzhiwu-arabic",
+                "num-baifenzhiwu-fullwidth",
+                "num-baifenzhiwu-han",
+            ],
+        ),
+        ("二〇二四年", &["num-year-han", "num-year-arabic"]),
+        // Neither article writes 二零二四年: both are other forms.
+        ("二零二四年", &["num-year-arabic", "num-year-han"]),
+        ("2024年", &["num-year-arabic", "num-year-han"]),
+        ("十万", &["num-shiwan-han", "num-shiwan-arabic", "num-shiwan-wan"]),
+        ("10万", &["num-shiwan-wan", "num-shiwan-arabic", "num-shiwan-han"]),
+        ("100000", &["num-shiwan-arabic", "num-shiwan-wan", "num-shiwan-han"]),
+        ("两千", &["num-liangqian-han", "num-liangqian-arabic"]),
+        ("2000", &["num-liangqian-arabic", "num-liangqian-han"]),
+        ("一千零五", &["num-qianlingwu-han", "num-qianlingwu-arabic"]),
+        ("1005米", &["num-qianlingwu-arabic", "num-qianlingwu-han"]),
+        ("一千", &["num-qian-han", "num-qian-arabic"]),
+        ("1000", &["num-qian-arabic", "num-qian-han"]),
+        // Neither writes 1,000 (the digits 1 000 are words of neither).
+        ("1,000", &["num-qian-arabic", "num-qian-han"]),
+        (
+            "投资 1000亿",
+            &["num-yiqianyi-arabic", "num-yiqianyi-han", "num-yiqianyi-comma"],
+        ),
+    ];
+    for (query, expected) in cases {
+        assert_eq!(ids(query), *expected, "{query}");
+    }
+}
+
+/// 1000 does not find 10000, 5% not 15%, 十万 not 二十万, 一千 not 一千亿 or 一千零五.
+#[test]
+fn a_number_never_matches_inside_a_longer_one() {
+    assert_eq!(ids("10000亿"), ["num-yiwanyi"]);
+    assert_eq!(ids("15%"), ["num-shiwubaifen"]);
+    assert_eq!(ids("百分之十五"), ["num-shiwubaifen"]);
+    for query in ["1000", "一千", "1,000"] {
+        let found = ids(query);
+        for longer in [
+            "num-yiwanyi",
+            "num-yiqianyi-arabic",
+            "num-yiqianyi-han",
+            "num-qianlingwu-han",
+        ] {
+            assert!(
+                !found.contains(&longer.to_string()),
+                "{query} found {longer}: {found:?}"
+            );
+        }
+    }
+    // 21000亿 in num-yiwanyi holds the characters of 1000亿, not the number.
+    assert!(!ids("1000亿").contains(&"num-yiwanyi".to_string()));
+    // 二十万 holds the characters of 十万; an article with both is left out too (the
+    // check is per article).
+    assert_eq!(ids("二十万"), ["num-ershiwan", "num-shiwan-and-longer"]);
+    assert!(!ids("十万").contains(&"num-shiwan-and-longer".to_string()));
+    assert_eq!(ids("百分之五十"), ["num-baifenzhiwushi"]);
+    assert!(!ids("十万").contains(&"num-ershiwan".to_string()));
+    assert!(!ids("100000").contains(&"num-ershiwan".to_string()));
+}
+
+/// Quoted text means exactly what was typed: no other written forms.
+#[test]
+fn quoted_numbers_are_not_expanded() {
+    assert_eq!(ids("\"一千亿元\""), ["num-yiqianyi-han"]);
+    // A quoted string has no number boundaries either: 百分之五十 holds it.
+    assert_eq!(ids("\"百分之五\""), ["num-baifenzhiwu-han", "num-baifenzhiwushi"]);
+}
+
+/// Each article's own characters are marked, whichever form was typed.
+#[test]
+fn the_articles_own_form_is_highlighted() {
+    let response = search("一千亿元");
+    let titles: Vec<(&str, &str)> = response
+        .hits
+        .iter()
+        .map(|h| (h.id.as_str(), h.snippet_html.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            (
+                "num-yiqianyi-han",
+                "滨江新区宣布，未来五年将投资<mark>一千亿元</mark>建设先进制造产业园。"
+            ),
+            (
+                "num-yiqianyi-comma",
+                "南港港口扩建计划公布，总投资达<mark>1,000亿元</mark>，分两期实施。"
+            ),
+            (
+                "num-yiqianyi-arabic",
+                "北湖高铁项目日前获批，总投资<mark>1000亿元</mark>，预计三年建成。"
+            ),
+        ]
+    );
+    let response = search("5%");
+    let titles: Vec<&str> = response.hits.iter().map(|h| h.title_html.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "白沙出口同比增长<mark>5%</mark>",
+            "红河社零额增长<mark>5％</mark>",
+            "青州居民收入增长<mark>百分之五</mark>"
+        ]
+    );
+}
+
+/// `xinwen analyze --query` lists the other written forms of the number.
+#[test]
+fn analyze_shows_the_forms() {
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["analyze", "--query", "--index"])
+        .arg(NUMERALS.dir.root())
+        .arg("一千亿元")
+        .output()
+        .expect("run xinwen analyze");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let forms: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("or "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        forms,
+        [
+            "or 1000亿元 — must contain 1000亿元, with the words 1000 (a number's other form, scores 0.8)",
+            "or 1,000亿元 — must contain 1000亿元, with the words 1 000 (a number's other form, scores 0.8)",
+        ],
+        "{stdout}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(["analyze", "--query", "--json", "--index"])
+        .arg(NUMERALS.dir.root())
+        .arg("一千亿元")
+        .output()
+        .expect("run xinwen analyze --json");
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let numbers = &plan["plan"]["groups"][0][0]["concepts"][0]["numbers"];
+    assert_eq!(
+        numbers,
+        &serde_json::json!([
+            {"form": "1000亿元", "literal": "1000亿元", "words": ["1000"], "score": 0.8},
+            {"form": "1,000亿元", "literal": "1000亿元", "words": ["1", "000"], "score": 0.8}
+        ]),
+        "{plan}"
+    );
+}
+
+/// On a cluster the forms are an OR of their strings, translated like synonyms.
+#[test]
+fn the_cluster_translation_searches_every_form() {
+    use xinwen::analysis::ChineseAnalyzer;
+    use xinwen::cluster::translate::Translator;
+    let translator = Translator::new(ChineseAnalyzer::default());
+    let request = SearchRequest::new("一千亿");
+    let parsed = xinwen::search::query::parse(&request.query).expect("parses");
+    let sql = translator
+        .search(&request, &parsed, "xinwen_a", xinwen::search::Mode::AllWords)
+        .expect("translates")
+        .expect("a statement");
+    // The typed form, then 1000亿 and 1,000亿 (the same string once punctuation is dropped).
+    let forms = r#"(@lit "_l一 _l千 _l亿" | @lit "_l1 _l0 _l0 _l0 _l亿" | @lit "_l1 _l0 _l0 _l0 _l亿")"#;
+    assert!(sql.hits.contains(forms), "{}", sql.hits);
+}
