@@ -81,6 +81,7 @@ impl SearchBackend for StandIn {
             generation: "stand-in".into(),
             last_commit: None,
             words: None,
+            aliases: None,
         })
     }
 
