@@ -292,7 +292,7 @@ pub enum IndexError {
     /// A stop-word or synonyms file that cannot be used; nothing was saved.
     #[error("invalid {kind} file {path}")]
     Words {
-        /// `stop-word` or `synonyms`.
+        /// `stop-word`, `synonyms` or `aliases`.
         kind: &'static str,
         /// The file.
         path: PathBuf,

@@ -82,6 +82,7 @@ impl SearchBackend for StandIn {
             generation: "stand-in".into(),
             last_commit: None,
             words: None,
+            aliases: None,
         })
     }
 

@@ -316,6 +316,7 @@ async fn stats_describe_the_index() {
     assert_eq!(
         keys(&body),
         keys_of(&[
+            "aliases",
             "articles",
             "generation",
             "last_commit",

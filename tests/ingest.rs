@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{
-    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, NUMERALS_ARTICLES, PAGING_ARTICLES, POSTS, WORDS_ARTICLES,
+    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, NUMERALS_ARTICLES, PAGING_ARTICLES, POSTS, STORIES_ARTICLES, WORDS_ARTICLES,
     build_index, manifest_dir,
 };
 use xinwen::PostError;
@@ -65,6 +65,7 @@ fn indexing_all_fixtures_indexes_every_good_input() {
         + WORDS_ARTICLES
         + PAGING_ARTICLES
         + NUMERALS_ARTICLES
+        + STORIES_ARTICLES
         + GOOD_LINES_IN_BAD;
     assert_eq!(report.new, good);
     assert_eq!(report.total, good as u64);

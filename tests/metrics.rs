@@ -533,6 +533,7 @@ impl SearchBackend for Remote {
             generation: "xinwen_b".into(),
             last_commit: None,
             words: None,
+            aliases: None,
         })
     }
 

@@ -107,6 +107,9 @@ pub(super) fn stats(args: StatsArgs) -> anyhow::Result<Outcome> {
             words.synonym_groups, words.synonym_entries, words.synonyms_source
         )?;
     }
+    if let Some(aliases) = &stats.aliases {
+        writeln!(out, "aliases:     {} pairs ({})", aliases.pairs, aliases.source)?;
+    }
     Ok(Outcome::Success)
 }
 

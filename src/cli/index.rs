@@ -15,13 +15,16 @@ use crate::search::words::{self, WordList, WordSettings, Words, WordsUpdate};
 use crate::store::IndexDir;
 
 /// The flags that change word settings: with one of them, inputs are optional.
-const WORD_FLAGS: [&str; 6] = [
+const WORD_FLAGS: [&str; 9] = [
     "stopwords",
     "no_stopwords",
     "default_stopwords",
     "synonyms",
     "no_synonyms",
     "default_synonyms",
+    "aliases",
+    "no_aliases",
+    "default_aliases",
 ];
 
 /// Arguments of `xinwen index`.
@@ -65,6 +68,16 @@ pub struct IndexArgs {
     /// Go back to the built-in synonyms (news abbreviations).
     #[arg(long, group = "synonym_list")]
     default_synonyms: bool,
+    /// Company aliases to add (`名称 = 代码`) or veto (`!名称 = 代码`), one a line, on top
+    /// of those learned from the articles; saved with the index, no rebuild needed.
+    #[arg(long, value_name = "FILE", group = "alias_list")]
+    aliases: Option<PathBuf>,
+    /// Expand no company aliases, learned or added.
+    #[arg(long, group = "alias_list")]
+    no_aliases: bool,
+    /// Go back to the learned aliases only (drop the file's additions and vetoes).
+    #[arg(long, group = "alias_list")]
+    default_aliases: bool,
     /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
     #[arg(long, value_name = "MIB", default_value_t = (WRITER_MEMORY_BYTES / (1024 * 1024)) as u64,
           value_parser = clap::value_parser!(u64).range(MIN_WRITER_MIB..))]
@@ -124,7 +137,17 @@ fn words_update(args: &IndexArgs) -> Result<WordsUpdate, IndexError> {
         (None, _, true) => Some(WordList::Builtin),
         _ => None,
     };
-    Ok(WordsUpdate { stopwords, synonyms })
+    let aliases = match (&args.aliases, args.no_aliases, args.default_aliases) {
+        (Some(path), _, _) => Some(words::read_aliases(path).map_err(invalid("aliases", path))?),
+        (None, true, _) => Some(WordList::Off),
+        (None, _, true) => Some(WordList::Builtin),
+        _ => None,
+    };
+    Ok(WordsUpdate {
+        stopwords,
+        synonyms,
+        aliases,
+    })
 }
 
 pub(super) fn run(args: IndexArgs) -> anyhow::Result<Outcome> {

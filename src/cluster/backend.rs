@@ -106,6 +106,7 @@ impl SearchBackend for ClusterBackend {
             generation: format!("{}_{}", self.client.spec().table, stats.generation),
             last_commit: None,
             words: Some(crate::search::words::Words::builtin().stats()),
+            aliases: None,
         })
     }
 

@@ -63,6 +63,13 @@ impl Engine {
             path: open.generation.clone(),
             reason: format!("its word settings: {e}"),
         })?;
+        // Learned aliases only widen queries: an unreadable counts file leaves them out
+        // rather than the whole index.
+        let learned = super::aliases::read(&open.generation).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "learned aliases left out");
+            Default::default()
+        });
+        let words = words.with_learned(&learned);
         Ok(Engine {
             words,
             words_revision: open.manifest.words_revision,

@@ -8,6 +8,7 @@
 //! they started with. [`LocalIndex`] writes an index that may not exist yet (`xinwen
 //! index` creates it); the one-writer rule is the index's lock file.
 
+pub(crate) mod aliases;
 pub(crate) mod bm25;
 pub mod build;
 pub(crate) mod collapse;

@@ -42,6 +42,7 @@ impl Engine {
                 .ok()
                 .map(|t| format_date(OffsetDateTime::from(t))),
             words: Some(self.words.stats()),
+            aliases: Some(self.words.alias_stats()),
         })
     }
 }

@@ -4,6 +4,7 @@
 //! marks the same words, the stop words and synonyms a query is built with ([`words`]),
 //! and the other written forms of a number typed ([`numerals`]). The tantivy engine that answers them is [`crate::local`].
 
+pub mod aliases;
 pub mod cursor;
 pub mod explain;
 pub mod highlight;

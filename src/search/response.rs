@@ -109,6 +109,9 @@ pub struct Stats {
     /// The stop words and synonyms queries are built with: counts and where they came from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub words: Option<crate::search::words::WordStats>,
+    /// The company aliases queries expand with: how many pairs and where edits came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<crate::search::words::AliasStats>,
 }
 
 /// What `GET /healthz` shows: whether the backend answers, and what it serves.

@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use crate::fold;
+use crate::search::aliases::{self, AliasEdits, Aliases};
 
 /// Largest stop-word or synonyms file read.
 pub const MAX_WORDS_FILE_BYTES: u64 = 1024 * 1024;
@@ -97,6 +98,10 @@ pub struct WordSettings {
     /// The synonym groups.
     #[serde(default)]
     pub synonyms: WordList<Vec<Vec<String>>>,
+    /// Company aliases: `builtin` uses the pairs learned from the articles, `off` none, a
+    /// file the learned pairs with its additions and vetoes.
+    #[serde(default)]
+    pub aliases: WordList<AliasEdits>,
 }
 
 /// A change to [`WordSettings`] asked for by a job; `None` keeps what the index has.
@@ -106,12 +111,14 @@ pub struct WordsUpdate {
     pub stopwords: Option<WordList<Vec<String>>>,
     /// New synonyms.
     pub synonyms: Option<WordList<Vec<Vec<String>>>>,
+    /// New alias edits.
+    pub aliases: Option<WordList<AliasEdits>>,
 }
 
 impl WordsUpdate {
     /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.stopwords.is_none() && self.synonyms.is_none()
+        self.stopwords.is_none() && self.synonyms.is_none() && self.aliases.is_none()
     }
 
     /// `settings` with this change applied.
@@ -119,6 +126,7 @@ impl WordsUpdate {
         WordSettings {
             stopwords: self.stopwords.clone().unwrap_or_else(|| settings.stopwords.clone()),
             synonyms: self.synonyms.clone().unwrap_or_else(|| settings.synonyms.clone()),
+            aliases: self.aliases.clone().unwrap_or_else(|| settings.aliases.clone()),
         }
     }
 }
@@ -147,6 +155,19 @@ pub struct Words {
     groups: Vec<Vec<String>>,
     by_entry: HashMap<String, usize>,
     stats: Option<WordStats>,
+    /// The alias edits in force (`None`: aliases off) and the table they make.
+    alias_edits: Option<AliasEdits>,
+    aliases: Aliases,
+    alias_source: String,
+}
+
+/// What `stats` shows of the company aliases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AliasStats {
+    /// `builtin` (learned only), `off`, or the edits file.
+    pub source: String,
+    /// Name ↔ code pairs a query expands with.
+    pub pairs: usize,
 }
 
 static BUILTIN: LazyLock<Words> = LazyLock::new(|| {
@@ -192,7 +213,31 @@ impl Words {
             groups,
             by_entry,
             stats: Some(stats),
+            alias_edits: match &settings.aliases {
+                WordList::Builtin => Some(AliasEdits::default()),
+                WordList::Off => None,
+                WordList::File { list, .. } => Some(list.clone()),
+            },
+            aliases: Aliases::default(),
+            alias_source: settings.aliases.source(),
         })
+    }
+
+    /// The same lists with the aliases of learned counts (pair → distinct articles) and the
+    /// settings' edits; none when aliases are off.
+    pub fn with_learned(mut self, counts: &HashMap<aliases::Pair, u32>) -> Words {
+        if let Some(edits) = &self.alias_edits {
+            self.aliases = Aliases::new(counts, edits);
+        }
+        self
+    }
+
+    /// What `stats` shows of the aliases.
+    pub fn alias_stats(&self) -> AliasStats {
+        AliasStats {
+            source: self.alias_source.clone(),
+            pairs: self.aliases.len(),
+        }
     }
 
     /// Whether a query word (as the analyzer gives it: folded) is a stop word.
@@ -201,17 +246,24 @@ impl Words {
     }
 
     /// The other entries of the synonym group `text` is an entry of (folded, whitespace
-    /// collapsed), in the group's order; empty when it is in none.
+    /// collapsed), in the group's order, then its company aliases (a name's codes, a
+    /// code's names); empty when it is in none.
     pub fn synonyms_of(&self, text: &str) -> Vec<&str> {
         let key = fold::fold_value(text);
-        match self.by_entry.get(&key) {
+        let mut forms: Vec<&str> = match self.by_entry.get(&key) {
             Some(&g) => self.groups[g]
                 .iter()
                 .filter(|e| **e != key)
                 .map(String::as_str)
                 .collect(),
             None => Vec::new(),
+        };
+        for form in self.aliases.forms_of(&key) {
+            if form != key && !forms.contains(&form) {
+                forms.push(form);
+            }
         }
+        forms
     }
 
     /// What `stats` shows.
@@ -241,6 +293,17 @@ pub fn read_synonyms(path: &Path) -> Result<WordList<Vec<Vec<String>>>, WordsErr
     Ok(WordList::File {
         path: absolute(path),
         list: parse_synonyms(&text)?,
+    })
+}
+
+/// Reads an aliases file: `名称 = 代码` adds a pair, `!名称 = 代码` vetoes one (see
+/// [`aliases::parse_edits`]).
+pub fn read_aliases(path: &Path) -> Result<WordList<AliasEdits>, WordsError> {
+    let text = read_limited(path)?;
+    let list = aliases::parse_edits(&text).map_err(|(line, reason)| line_error(line, reason))?;
+    Ok(WordList::File {
+        path: absolute(path),
+        list,
     })
 }
 
@@ -438,6 +501,7 @@ mod tests {
                 path: "s.txt".into(),
                 list: vec![vec!["央行".into(), "中国人民银行".into()]],
             },
+            aliases: WordList::Off,
         };
         let words = Words::from_settings(&settings).expect("words");
         assert_eq!(words.synonyms_of("中國人民銀行"), vec!["央行"]);

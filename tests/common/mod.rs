@@ -135,6 +135,8 @@ pub const LITERAL_ARTICLES: usize = 16;
 pub const WORDS_ARTICLES: usize = 4;
 /// Records in `fixtures/paging/ties.jsonl` (issue 12's paging ties).
 pub const PAGING_ARTICLES: usize = 9;
+/// Articles in `fixtures/stories/` (tests/FIXTURES.md).
+pub const STORIES_ARTICLES: usize = 7;
 /// Records in `fixtures/numerals/articles.jsonl` (issue 13's numbers however written).
 pub const NUMERALS_ARTICLES: usize = 24;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.

@@ -60,6 +60,8 @@ pub struct Job {
     pub(super) words: WordsUpdate,
     /// Gives each added article its story.
     pub(super) stories: Assigner,
+    /// Name ↔ code pairs seen in the articles this job adds, by distinct article.
+    pub(super) learned: crate::local::aliases::Counts,
 }
 
 /// An article in the index when the job began.
@@ -164,6 +166,7 @@ impl Job {
             began,
             words: options.words.clone(),
             stories,
+            learned: Default::default(),
         })
     }
 
@@ -190,6 +193,11 @@ impl Job {
             self.count(earlier.outcome, -1);
         }
         self.count(outcome, 1);
+        // An article counts once, when it first enters the index: an update or a second
+        // copy in one job would count its pairs again.
+        if outcome == Upserted::New && earlier.is_none() {
+            crate::local::aliases::count_article(&mut self.learned, article);
+        }
         // The indexed copy stays as long as every copy read equals it; otherwise the copy
         // added last replaces it and every copy before (see `Sweep`).
         let kept = outcome == Upserted::Unchanged && earlier.is_none_or(|e| e.rev.is_none());
@@ -310,6 +318,7 @@ impl Job {
             kind,
             began,
             words,
+            learned,
             ..
         } = self;
         let generation = target.generation.clone();
@@ -317,6 +326,11 @@ impl Job {
         if committed {
             // Committed: what follows can only tidy up (merges) or switch to it.
             writer.wait_merging_threads().map_err(|e| space(e.into()))?;
+            // Saved before a rebuild is switched to, so the new generation is live with
+            // its counts; an incremental job adds to the counts the index has.
+            if report.rebuilt || !learned.is_empty() {
+                crate::local::aliases::merge_into(&target.generation, &learned).map_err(space)?;
+            }
             if report.rebuilt {
                 pause_point("publish");
                 dir.publish(&target.generation).map_err(space)?;
@@ -325,7 +339,8 @@ impl Job {
             }
         }
         // A rebuild wrote its word settings into its new generation's manifest.
-        if !report.rebuilt && !words.is_empty() {
+        // New learned counts bump the revision too, so a running server reloads its lists.
+        if !report.rebuilt && (!words.is_empty() || (committed && !learned.is_empty())) {
             let settings = words.apply(&target.manifest.words);
             dir.save_words(&lock, &target, &settings).map_err(space)?;
         }

@@ -128,6 +128,7 @@ impl Job {
                     continue;
                 }
                 let rev = self.add(&article, origin)?;
+                crate::local::aliases::count_article(&mut self.learned, &article);
                 let touched = Touched {
                     rev: Some(rev),
                     outcome: Upserted::Unchanged,
