@@ -105,12 +105,13 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
     assert_eq!(out.code, Some(2), "{out:?}");
     let first = out.stdout.lines().next().unwrap_or_default();
     // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records, 7 stories, 24
-    // numerals and 3 good lines of fixtures/bad (tests/FIXTURES.md); 8 bad files and 3 bad lines.
+    // numerals, 11 aliases and 3 good lines of fixtures/bad (tests/FIXTURES.md); 8 bad
+    // files and 3 bad lines.
     assert_eq!(
-        first, "read 150 · indexed 139 (new 139, updated 0) · unchanged 0 · deleted 0 · rejected 11",
+        first, "read 161 · indexed 150 (new 150, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
-    assert!(out.stdout.contains("139 articles in "), "{out:?}");
+    assert!(out.stdout.contains("150 articles in "), "{out:?}");
     assert!(
         out.stdout.lines().any(|l| l
             == "rejected by reason: empty_body 2, invalid_date 1, invalid_front_matter 1, invalid_json 1, \

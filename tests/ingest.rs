@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{
-    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, NUMERALS_ARTICLES, PAGING_ARTICLES, POSTS, STORIES_ARTICLES, WORDS_ARTICLES,
-    build_index, manifest_dir,
+    ALIASES_ARTICLES, JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, NUMERALS_ARTICLES, PAGING_ARTICLES, POSTS,
+    STORIES_ARTICLES, WORDS_ARTICLES, build_index, manifest_dir,
 };
 use xinwen::PostError;
 use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
@@ -66,6 +66,7 @@ fn indexing_all_fixtures_indexes_every_good_input() {
         + PAGING_ARTICLES
         + NUMERALS_ARTICLES
         + STORIES_ARTICLES
+        + ALIASES_ARTICLES
         + GOOD_LINES_IN_BAD;
     assert_eq!(report.new, good);
     assert_eq!(report.total, good as u64);

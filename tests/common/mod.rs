@@ -137,6 +137,8 @@ pub const WORDS_ARTICLES: usize = 4;
 pub const PAGING_ARTICLES: usize = 9;
 /// Articles in `fixtures/stories/` (tests/FIXTURES.md).
 pub const STORIES_ARTICLES: usize = 7;
+/// Articles in `fixtures/aliases/` and `fixtures/aliases-more/` (issue 13's company aliases).
+pub const ALIASES_ARTICLES: usize = 11;
 /// Records in `fixtures/numerals/articles.jsonl` (issue 13's numbers however written).
 pub const NUMERALS_ARTICLES: usize = 24;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
