@@ -104,10 +104,10 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
     let out = run(&mut xinwen(&["index", "--index", path(&dir), "fixtures"]));
     assert_eq!(out.code, Some(2), "{out:?}");
     let first = out.stdout.lines().next().unwrap_or_default();
-    // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records and 3 good lines of
-    // fixtures/bad (tests/FIXTURES.md); 8 bad files and 3 bad lines.
+    // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records, 7 related and 3
+    // good lines of fixtures/bad (tests/FIXTURES.md); 8 bad files and 3 bad lines.
     assert_eq!(
-        first, "read 119 · indexed 108 (new 108, updated 0) · unchanged 0 · deleted 0 · rejected 11",
+        first, "read 126 · indexed 115 (new 115, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
     assert!(out.stdout.contains("108 articles in "), "{out:?}");
@@ -502,7 +502,7 @@ fn get_prints_the_whole_article() {
     for line in [
         "date:       2022-06-30T17:25:00+08:00",
         "tags:       上市公司",
-        "categories: caijing",
+        "categories: 财经 (caijing)",
         "url:        http://news.example.com/2022/0630/em-stock-news.html",
         "id:         em-stock-news",
     ] {
@@ -512,6 +512,31 @@ fn get_prints_the_whole_article() {
     let as_json = json(&on_index("get", &["--json", "em-stock-news"]).stdout);
     assert_eq!(as_json["body"], article.body.as_str());
     assert_eq!(as_json["title"], article.title.as_str());
+}
+
+#[test]
+fn get_related_lists_the_related_articles_with_their_scores() {
+    let out = on_index("get", &["--related", "sh-close"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let listed: Vec<&str> = out
+        .stdout
+        .split("\nrelated:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(
+        listed,
+        ["a-share-rally", "hk-tech-stocks", "a-share-baijiu", "futures-night"],
+        "{out:?}"
+    );
+    let as_json = json(&on_index("get", &["--json", "--related", "sh-close"]).stdout);
+    assert_eq!(as_json["related"][0]["id"], "a-share-rally");
+    assert!(
+        as_json["related"][0]["score"].as_f64().unwrap_or(0.0) > 0.0,
+        "{as_json}"
+    );
 }
 
 #[test]

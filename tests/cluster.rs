@@ -1966,7 +1966,7 @@ fn related_articles_are_close_to_the_local_ones() {
         if !seen.insert(article.id.clone()) {
             continue;
         }
-        let ids = |list: Vec<Article>| list.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        let ids = |list: Vec<xinwen::backend::Related>| list.into_iter().map(|r| r.article.id).collect::<Vec<_>>();
         let local = ids(engine().related(&article.id, 5).expect("local related"));
         let cluster = ids(client.related(&article.id, 5).expect("cluster related"));
         assert!(!cluster.contains(&article.id), "{}: itself", article.id);

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::{
-    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, PAGING_ARTICLES, POSTS, WORDS_ARTICLES, build_index, manifest_dir,
+    JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, PAGING_ARTICLES, POSTS, RELATED_ARTICLES, WORDS_ARTICLES,
+    build_index, manifest_dir,
 };
 use xinwen::PostError;
 use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
@@ -63,6 +64,7 @@ fn indexing_all_fixtures_indexes_every_good_input() {
         + LITERAL_ARTICLES
         + WORDS_ARTICLES
         + PAGING_ARTICLES
+        + RELATED_ARTICLES
         + GOOD_LINES_IN_BAD;
     assert_eq!(report.new, good);
     assert_eq!(report.total, good as u64);

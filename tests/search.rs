@@ -1150,7 +1150,7 @@ fn issue_14_related_reads_a_bounded_part_of_a_huge_article() {
             .related(id, 10)
             .expect("related articles")
             .into_iter()
-            .map(|a| a.id)
+            .map(|r| r.article.id)
             .collect()
     };
     let early = related("titanium-early");

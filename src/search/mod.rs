@@ -4,10 +4,12 @@
 //! marks the same words, and the stop words and synonyms a query is built with
 //! ([`words`]). The tantivy engine that answers them is [`crate::local`].
 
+pub mod categories;
 pub mod cursor;
 pub mod explain;
 pub mod highlight;
 pub mod query;
+pub mod related;
 pub mod request;
 pub mod response;
 pub mod words;
@@ -15,6 +17,7 @@ pub mod words;
 pub use cursor::Cursor;
 pub use highlight::{Highlighted, Highlighter};
 pub use query::{ParsedQuery, parse};
+pub use related::Related;
 pub use request::{Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
 pub use response::{Facets, Health, Hit, SearchResponse, Stats};
 

@@ -6,6 +6,7 @@
 //! - `GET /api/suggest?q=` — completions for search-as-you-type;
 //! - `GET /api/analyze?text=&mode=index|query` — a text's tokens as the index sees them;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
+//! - `GET /a/{id}` — the page of one article ([`article`]), HTML;
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `GET /metrics` — the Prometheus text exposition ([`metrics`]);
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
@@ -16,6 +17,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod api;
+pub(crate) mod article;
 pub(crate) mod connections;
 pub(crate) mod error;
 pub(crate) mod metrics;
@@ -148,6 +150,10 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::related(shared, id).await) });
+    let article_page = warp::path!("a" / String)
+        .and(get_or_head())
+        .and(with_shared(shared.clone()))
+        .then(|id, shared| article::page(shared, id));
     let analyze = warp::path!("api" / "analyze")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
@@ -216,6 +222,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(article)
         .unify()
         .or(related)
+        .unify()
+        .or(article_page)
         .unify()
         .or(stats)
         .unify()

@@ -134,6 +134,8 @@ pub const LITERAL_ARTICLES: usize = 16;
 pub const WORDS_ARTICLES: usize = 4;
 /// Records in `fixtures/paging/ties.jsonl` (issue 12's paging ties).
 pub const PAGING_ARTICLES: usize = 9;
+/// Records in `fixtures/related/related.jsonl` (issue 13's related articles and article page).
+pub const RELATED_ARTICLES: usize = 7;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
 pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
 
