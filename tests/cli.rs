@@ -110,7 +110,7 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
         first, "read 126 · indexed 115 (new 115, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
-    assert!(out.stdout.contains("108 articles in "), "{out:?}");
+    assert!(out.stdout.contains("115 articles in "), "{out:?}");
     assert!(
         out.stdout.lines().any(|l| l
             == "rejected by reason: empty_body 2, invalid_date 1, invalid_front_matter 1, invalid_json 1, \
