@@ -20,7 +20,8 @@ pub use crate::indexer::{IndexOptions, IndexReport, JobHistory, JobKind, Progres
 pub use crate::post::{Article, Rejection};
 pub use crate::search::explain::{Analysis, AnalyzeMode};
 pub use crate::search::{
-    Facets, Filters, Health, Highlighted, Hit, ParsedQuery, ParsedRequest, SearchRequest, SearchResponse, Sort, Stats,
+    Facets, Filters, Health, Highlighted, Hit, ParsedQuery, ParsedRequest, Related, SearchRequest, SearchResponse,
+    Sort, Stats,
 };
 
 /// Searches and look-ups over one collection of articles.
@@ -43,9 +44,10 @@ pub trait SearchBackend: Send + Sync {
     /// One whole article; [`IndexError::UnknownId`] when there is none with this id.
     fn get(&self, id: &str) -> Result<Article>;
 
-    /// Up to `limit` articles most like article `id` (not its syndicated copies), in a
-    /// stable order; [`IndexError::UnknownId`] when there is none with this id.
-    fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>>;
+    /// Up to `limit` articles most like article `id` (not its syndicated copies), best
+    /// first with their scores, in a stable order, weak matches cut
+    /// ([`crate::search::related`]); [`IndexError::UnknownId`] when there is none with this id.
+    fn related(&self, id: &str, limit: usize) -> Result<Vec<Related>>;
 
     /// The story id of article `id` (`s-` and hex); `None` where the backend assigns no
     /// stories (a cluster).

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use xinwen::backend::{
-    Article, Health, IndexBackend, IndexError, IndexOptions, IndexReport, ParsedRequest, Progress, Rejection, Result,
-    SearchBackend, SearchResponse, Silent, Stats, Upserted, WriteJob,
+    Article, Health, IndexBackend, IndexError, IndexOptions, IndexReport, ParsedRequest, Progress, Rejection, Related,
+    Result, SearchBackend, SearchResponse, Silent, Stats, Upserted, WriteJob,
 };
 use xinwen::search::parse;
 use xinwen::server::{self, ServerOptions, Shared};
@@ -64,7 +64,7 @@ impl SearchBackend for StandIn {
         }
     }
 
-    fn related(&self, id: &str, _limit: usize) -> Result<Vec<Article>> {
+    fn related(&self, id: &str, _limit: usize) -> Result<Vec<Related>> {
         self.get(id).map(|_| vec![])
     }
 

@@ -641,10 +641,14 @@ fn search_page_in_a_real_browser() {
     let alert = browser.try_cmd("GET", "/alert/text", None);
     assert!(matches!(&alert, Err(e) if e.error == "no such alert"), "{alert:?}");
 
-    // An article without a URL has a title that is not a link.
+    // An article without a URL has a title that links its article page (issue 13).
     browser.search("霁川汇市");
     browser.wait_for_ids(&["fl-20240612-002"]);
-    assert_eq!(browser.count(".hit h2 a"), 0);
+    let link = browser.js(
+        "return [...document.querySelectorAll('.hit h2 a, .hit .meta a.read')].map((a) => a.getAttribute('href'));",
+        json!([]),
+    );
+    assert_eq!(link, json!(["/a/fl-20240612-002", "/a/fl-20240612-002"]));
 
     // Phone width: no horizontal scrolling; the filters fold away behind a button.
     browser.cmd("POST", "/window/rect", Some(json!({ "width": 375, "height": 800 })));
@@ -676,4 +680,62 @@ fn search_page_in_a_real_browser() {
     names_from_data_are_not_object_properties(&browser, &agent, work.path());
 
     eprintln!("browser test took {:.1} s", started.elapsed().as_secs_f64());
+}
+
+/// Issue 13: an article without a URL is read on its own page, opened from the search page.
+#[test]
+fn article_page_in_a_real_browser() {
+    let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
+        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
+    };
+    let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
+        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+    };
+    let work = TempDir::new().expect("a temporary directory");
+    let agent = agent();
+    let dir = work.path().join("index");
+    let report = xinwen::indexer::run(
+        &IndexDir::new(&dir),
+        &[common::fixture("related")],
+        &IndexOptions::default(),
+        &Silent,
+    )
+    .expect("index fixtures/related");
+    assert_eq!(report.rejected, 0);
+    let (_server, base) = serve(&agent, &dir, &work.path().join("server.log"));
+    let (_driver, driver_url) = start_driver(&agent, &chromedriver);
+    let browser = Browser::start(agent.clone(), &driver_url, &chromium, &work.path().join("profile"));
+
+    browser.goto(&format!("{base}/?q=金库"));
+    browser.wait_for_text(".hit[data-id=sf-gold-vault] h2", "顺丰启用黄金金库");
+    let href = browser.js(
+        "return document.querySelector('.hit[data-id=sf-gold-vault] h2 a').getAttribute('href');",
+        json!([]),
+    );
+    assert_eq!(href, json!("/a/sf-gold-vault"), "a hit without a URL links its page");
+    browser.click(".hit[data-id=sf-gold-vault] h2 a");
+    browser.wait_for_text("#article h1", "顺丰启用黄金金库 贵金属押运业务扩容");
+    assert_eq!(
+        browser.texts("#article .body p"),
+        [
+            "据知情人士透露，顺丰已在深圳启用一座黄金金库，用于贵金属押运与仓储。",
+            "记者获悉，这座金库可存放黄金逾百吨，押运车队同步扩容。",
+            "消息称，<script>alert(1)</script> 这段文字只是文字。",
+        ]
+    );
+    assert_eq!(browser.texts("#article .categories li"), ["财联社"]);
+    assert_eq!(
+        browser.texts("#related li a"),
+        [
+            "顺丰金库黄金押运获保险公司承保",
+            "顺丰控股年报：快递件量增长 押运等新业务起步"
+        ]
+    );
+    assert_eq!(
+        browser.count("#story:not([hidden])"),
+        0,
+        "no story list without a story id"
+    );
+    browser.click("#related li a");
+    browser.wait_for_text("#article h1", "顺丰金库黄金押运获保险公司承保");
 }

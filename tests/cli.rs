@@ -105,13 +105,13 @@ fn index_prints_a_report_and_exits_2_when_input_was_rejected() {
     assert_eq!(out.code, Some(2), "{out:?}");
     let first = out.stdout.lines().next().unwrap_or_default();
     // 60 posts, 16 JSONL articles, 16 literal, 4 words, 9 paging records, 7 stories, 24
-    // numerals, 11 aliases and 3 good lines of fixtures/bad (tests/FIXTURES.md); 8 bad
-    // files and 3 bad lines.
+    // numerals, 11 aliases, 7 related and 3 good lines of fixtures/bad (tests/FIXTURES.md);
+    // 8 bad files and 3 bad lines.
     assert_eq!(
-        first, "read 161 · indexed 150 (new 150, updated 0) · unchanged 0 · deleted 0 · rejected 11",
+        first, "read 168 · indexed 157 (new 157, updated 0) · unchanged 0 · deleted 0 · rejected 11",
         "{out:?}"
     );
-    assert!(out.stdout.contains("150 articles in "), "{out:?}");
+    assert!(out.stdout.contains("157 articles in "), "{out:?}");
     assert!(
         out.stdout.lines().any(|l| l
             == "rejected by reason: empty_body 2, invalid_date 1, invalid_front_matter 1, invalid_json 1, \
@@ -503,7 +503,7 @@ fn get_prints_the_whole_article() {
     for line in [
         "date:       2022-06-30T17:25:00+08:00",
         "tags:       上市公司",
-        "categories: caijing",
+        "categories: 财经 (caijing)",
         "url:        http://news.example.com/2022/0630/em-stock-news.html",
         "id:         em-stock-news",
     ] {
@@ -513,6 +513,31 @@ fn get_prints_the_whole_article() {
     let as_json = json(&on_index("get", &["--json", "em-stock-news"]).stdout);
     assert_eq!(as_json["body"], article.body.as_str());
     assert_eq!(as_json["title"], article.title.as_str());
+}
+
+#[test]
+fn get_related_lists_the_related_articles_with_their_scores() {
+    let out = on_index("get", &["--related", "sh-close"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let listed: Vec<&str> = out
+        .stdout
+        .split("\nrelated:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert_eq!(
+        listed,
+        ["a-share-rally", "hk-tech-stocks", "a-share-baijiu", "futures-night"],
+        "{out:?}"
+    );
+    let as_json = json(&on_index("get", &["--json", "--related", "sh-close"]).stdout);
+    assert_eq!(as_json["related"][0]["id"], "a-share-rally");
+    assert!(
+        as_json["related"][0]["score"].as_f64().unwrap_or(0.0) > 0.0,
+        "{as_json}"
+    );
 }
 
 #[test]

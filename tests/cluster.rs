@@ -1476,6 +1476,10 @@ fn comparable(body: &str) -> serde_json::Value {
     if let Some(hits) = json["hits"].as_array_mut() {
         for hit in hits.iter_mut() {
             hit["score"] = serde_json::Value::Null;
+            // The cluster assigns no stories (README, "Stories").
+            if let Some(hit) = hit.as_object_mut() {
+                hit.remove("story");
+            }
         }
         hits.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
     }
@@ -1556,9 +1560,17 @@ fn the_readmes_cluster_steps_give_the_local_page_and_api() {
     }
     let (ids, _, _) = binary_search(&["--index", &local], "上海");
     let article = format!("/api/articles/{}", ids[0]);
+    let (status, body) = http_get(&on_cluster, &article).expect("get");
+    let (local_status, local_body) = http_get(&on_local, &article).expect("get");
+    let mut local_json: serde_json::Value = serde_json::from_str(&local_body).expect("JSON");
+    // The cluster assigns no stories (README, "Stories"); the rest is the same.
+    assert!(local_json["story"].is_string(), "{local_body}");
+    if let Some(fields) = local_json.as_object_mut() {
+        fields.remove("story");
+    }
     assert_eq!(
-        http_get(&on_cluster, &article).expect("get"),
-        http_get(&on_local, &article).expect("get")
+        (status, serde_json::from_str::<serde_json::Value>(&body).expect("JSON")),
+        (local_status, local_json)
     );
     // Related articles and completions as the local server gives them.
     let json = |addr: &str, path: &str| {
@@ -1584,9 +1596,11 @@ fn the_readmes_cluster_steps_give_the_local_page_and_api() {
             .collect()
     };
     let (there, here) = (ids(&there.1), ids(&here.1));
-    assert_eq!(there.len(), here.len());
+    // The weak-match cut compares scores, which are the engine's on a cluster: the lists may
+    // end at different lengths, but the shorter one is mostly in the longer.
+    assert!(!there.is_empty() && !here.is_empty(), "{there:?} {here:?}");
     assert!(
-        there.iter().filter(|id| here.contains(id)).count() * 10 >= here.len() * 8,
+        there.iter().filter(|id| here.contains(id)).count() * 10 >= there.len().min(here.len()) * 8,
         "{there:?} {here:?}"
     );
     for path in ["/api/suggest?q=%E4%B8%8A%E6%B5%B7", "/api/suggest?q=%E6%96%B0"] {
@@ -1951,32 +1965,35 @@ fn tables_made_by_an_older_xinwen_are_refused_with_what_to_do() {
 // ---------------------------------------------------------------- related and suggest
 
 /// The least share of fixtures whose first related article is the local one, and the
-/// least mean overlap of the first five (measured 0.58 and 0.76, CLUSTER.md): the words are
-/// the local choice, the engine's scores are not BM25.
+/// least mean overlap of the first five (measured 0.58 and 0.76 before the weak-match cut,
+/// 0.58 and 0.66 with it: the local index also leaves out other copies of the story, which a
+/// cluster does not know): the words are the local choice, the engine's scores are not BM25.
 const RELATED_SAME_FIRST: f64 = 0.5;
-const RELATED_OVERLAP_AT_5: f64 = 0.7;
+const RELATED_OVERLAP_AT_5: f64 = 0.6;
+/// At most one fixture in this many may have related articles on one backend only.
+const RELATED_EMPTY_DISAGREE_ONE_IN: usize = 10;
 
 #[test]
 fn related_articles_are_close_to_the_local_ones() {
     let Some(shared) = shared() else { return };
     let client = &shared.client;
     let (mut compared, mut same_first, mut overlap) = (0usize, 0usize, 0.0f64);
+    let mut one_side_empty = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for article in fixture_articles() {
         if !seen.insert(article.id.clone()) {
             continue;
         }
-        let ids = |list: Vec<Article>| list.into_iter().map(|a| a.id).collect::<Vec<_>>();
+        let ids = |list: Vec<xinwen::backend::Related>| list.into_iter().map(|r| r.article.id).collect::<Vec<_>>();
         let local = ids(engine().related(&article.id, 5).expect("local related"));
         let cluster = ids(client.related(&article.id, 5).expect("cluster related"));
         assert!(!cluster.contains(&article.id), "{}: itself", article.id);
-        assert_eq!(
-            cluster.is_empty(),
-            local.is_empty(),
-            "{}: cluster {cluster:?}, local {local:?}",
-            article.id
-        );
-        if local.is_empty() {
+        // The weak-match cut compares scores, and the engine's are not BM25: near the cut the
+        // two may disagree on whether anything is related at all.
+        if cluster.is_empty() != local.is_empty() {
+            one_side_empty.push(format!("{}: cluster {cluster:?}, local {local:?}", article.id));
+        }
+        if local.is_empty() || cluster.is_empty() {
             continue;
         }
         compared += 1;
@@ -1986,6 +2003,10 @@ fn related_articles_are_close_to_the_local_ones() {
     let (first, mean) = (same_first as f64 / compared as f64, overlap / compared as f64);
     eprintln!("related on {compared} fixtures: same first {first:.2}, mean overlap@5 {mean:.2}");
     assert!(compared >= 40, "only {compared} fixtures have related articles");
+    assert!(
+        one_side_empty.len() * RELATED_EMPTY_DISAGREE_ONE_IN <= compared,
+        "{one_side_empty:#?}"
+    );
     assert!(
         first >= RELATED_SAME_FIRST && mean >= RELATED_OVERLAP_AT_5,
         "same first {first:.2}, overlap {mean:.2}"

@@ -487,8 +487,13 @@ async fn related_articles_share_words_with_the_article() {
     assert_eq!(body["id"], "sh-close");
     let related = body["related"].as_array().expect("a related array");
     let ids: Vec<&str> = related.iter().filter_map(|a| a["id"].as_str()).collect();
-    assert_eq!(ids.len(), 10, "{ids:?}");
-    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 10, "no repeats: {ids:?}");
+    // Weak matches are cut (issue 13): four articles share a distinctive word and score
+    // close enough to the best.
+    assert_eq!(
+        ids,
+        ["a-share-rally", "hk-tech-stocks", "a-share-baijiu", "futures-night"]
+    );
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 4, "no repeats: {ids:?}");
     assert!(!ids.contains(&"sh-close"), "not the article itself: {ids:?}");
     assert!(
         ids[1..4].contains(&"a-share-baijiu") && ids[1..4].contains(&"futures-night"),
@@ -497,11 +502,18 @@ async fn related_articles_share_words_with_the_article() {
     for item in related {
         assert_eq!(
             keys(item),
-            keys_of(&["categories", "date", "id", "tags", "title", "url"])
+            keys_of(&["categories", "date", "id", "score", "tags", "title", "url"])
         );
     }
+    let scores: Vec<f64> = related.iter().filter_map(|a| a["score"].as_f64()).collect();
+    assert!(
+        scores.len() == 4 && scores[3] > 0.0 && scores.windows(2).all(|w| w[0] >= w[1]),
+        "scores best first: {scores:?}"
+    );
+    let mut first = related[0].clone();
+    first.as_object_mut().map(|o| o.remove("score"));
     assert_eq!(
-        related[0],
+        first,
         json!({
             "id": "a-share-rally",
             "url": "http://news.example.com/2023/1102/a-share-rally.html",
@@ -524,7 +536,11 @@ async fn related_articles_of_an_ai_article_are_about_ai_and_technology() {
             .collect()
     };
     let model = ids(get("/api/articles/ai-model-release/related").await.ok());
-    assert_eq!(model.len(), 10, "{model:?}");
+    assert_eq!(
+        model,
+        ["ai-chip-demand", "extra-keys", "phone-launch", "ev-battery"],
+        "weak matches cut"
+    );
     assert_eq!(model[0], "ai-chip-demand", "the other 人工智能 story first: {model:?}");
     assert!(
         model[..3].contains(&"phone-launch".to_string()),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::{
     ALIASES_ARTICLES, JSONL_ARTICLES, JSONL_FLASHES, LITERAL_ARTICLES, NUMERALS_ARTICLES, PAGING_ARTICLES, POSTS,
-    STORIES_ARTICLES, WORDS_ARTICLES, build_index, manifest_dir,
+    RELATED_ARTICLES, STORIES_ARTICLES, WORDS_ARTICLES, build_index, manifest_dir,
 };
 use xinwen::PostError;
 use xinwen::indexer::{self, IndexOptions, IndexReport, Silent};
@@ -67,6 +67,7 @@ fn indexing_all_fixtures_indexes_every_good_input() {
         + NUMERALS_ARTICLES
         + STORIES_ARTICLES
         + ALIASES_ARTICLES
+        + RELATED_ARTICLES
         + GOOD_LINES_IN_BAD;
     assert_eq!(report.new, good);
     assert_eq!(report.total, good as u64);

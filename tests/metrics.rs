@@ -512,7 +512,7 @@ impl SearchBackend for Remote {
         Err(IndexError::UnknownId(id.into()).into())
     }
 
-    fn related(&self, id: &str, _limit: usize) -> xinwen::Result<Vec<Article>> {
+    fn related(&self, id: &str, _limit: usize) -> xinwen::Result<Vec<xinwen::backend::Related>> {
         Err(IndexError::UnknownId(id.into()).into())
     }
 

@@ -1150,7 +1150,7 @@ fn issue_14_related_reads_a_bounded_part_of_a_huge_article() {
             .related(id, 10)
             .expect("related articles")
             .into_iter()
-            .map(|a| a.id)
+            .map(|r| r.article.id)
             .collect()
     };
     let early = related("titanium-early");
@@ -1159,7 +1159,6 @@ fn issue_14_related_reads_a_bounded_part_of_a_huge_article() {
     let late = related("titanium-late");
     assert!(!late.contains(&"titanium-parts".to_string()), "{late:?}");
     assert_eq!(late.first().map(String::as_str), Some("ai-chip-demand"), "{late:?}");
-    assert!(late[..3].contains(&"phone-launch".to_string()), "{late:?}");
 }
 
 // ---------------------------------------------------------------- any text (property tests)

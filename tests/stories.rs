@@ -229,3 +229,21 @@ async fn collapse_story_over_http_shows_copies_and_the_other_outlets() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["error"]["code"], json!("invalid_collapse"));
 }
+
+#[test]
+fn related_leaves_out_the_other_copies_of_the_story() {
+    let (_tmp, dir, _) = common::build_index(&[base()]);
+    let engine = Engine::open(&dir).expect("open");
+    // The copies share every telling word, and pmi-services shares the topic: without the
+    // story exclusion the two other copies would rank first.
+    let related: Vec<String> = engine
+        .related("pmi-east", 10)
+        .expect("related")
+        .into_iter()
+        .map(|r| r.article.id)
+        .collect();
+    assert!(
+        !related.iter().any(|id| id == "pmi-wire" || id == "pmi-south"),
+        "{related:?}"
+    );
+}

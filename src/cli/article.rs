@@ -5,8 +5,10 @@ use std::io::Write;
 
 use super::terminal::{BODY_KEEPS, shown, write_json};
 use super::{IndexLocation, Outcome, open_backend, open_writer};
-use crate::backend;
+use crate::backend::{self, Related};
+use crate::config::MAX_RELATED;
 use crate::post::format_date;
+use crate::search::categories;
 
 /// Arguments of `xinwen get`.
 #[derive(Debug, clap::Args)]
@@ -16,6 +18,9 @@ pub struct GetArgs {
     /// Print the article as JSON.
     #[arg(long)]
     json: bool,
+    /// Also list its related articles with their scores (JSON: a `related` array).
+    #[arg(long)]
+    related: bool,
     /// The article id (as shown by `xinwen search`).
     id: String,
 }
@@ -45,12 +50,20 @@ pub struct DeleteArgs {
 
 pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
-    let backend = open_backend(&args.location)?.search;
-    let a = backend.get(&args.id)?;
+    let search = open_backend(&args.location)?.search;
+    let a = search.get(&args.id)?;
+    let related = if args.related {
+        search.related(&args.id, MAX_RELATED)?
+    } else {
+        Vec::new()
+    };
     if args.json {
         let mut value = a.to_json();
-        if let Some(story) = backend.story_of(&args.id)? {
+        if let Some(story) = search.story_of(&args.id)? {
             value["story"] = serde_json::json!(story);
+        }
+        if args.related {
+            value["related"] = related.iter().map(Related::to_json).collect();
         }
         write_json(&mut out, &value)?;
         return Ok(Outcome::Success);
@@ -64,7 +77,15 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
         writeln!(out, "tags:       {}", line(&a.tags.join(", ")))?;
     }
     if !a.categories.is_empty() {
-        writeln!(out, "categories: {}", line(&a.categories.join(", ")))?;
+        let named: Vec<String> = a
+            .categories
+            .iter()
+            .map(|c| match categories::name(c) {
+                name if name == c => c.clone(),
+                name => format!("{name} ({c})"),
+            })
+            .collect();
+        writeln!(out, "categories: {}", line(&named.join(", ")))?;
     }
     if let Some(source) = &a.source {
         writeln!(out, "source:     {}", line(source))?;
@@ -74,6 +95,21 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     }
     writeln!(out, "id:         {}\n", line(&a.id))?;
     writeln!(out, "{}", shown(&a.body, BODY_KEEPS))?;
+    if args.related {
+        writeln!(out, "\nrelated:")?;
+        if related.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for r in &related {
+            writeln!(
+                out,
+                "  {:>8.3}  {}  {}",
+                r.score,
+                line(&r.article.id),
+                line(&r.article.title)
+            )?;
+        }
+    }
     Ok(Outcome::Success)
 }
 

@@ -12,7 +12,7 @@ use crate::backend::{IndexBackend, SearchBackend, WriteJob};
 use crate::error::{Error, IndexError, QueryError, Result};
 use crate::indexer::{IndexOptions, IndexReport, Progress, Upserted};
 use crate::post::{self, Article, Rejection};
-use crate::search::{Health, ParsedRequest, SearchResponse, Stats};
+use crate::search::{Health, ParsedRequest, Related, SearchResponse, Stats};
 
 use super::ClusterError;
 use super::client::{ClientOptions, ClusterClient};
@@ -87,7 +87,7 @@ impl SearchBackend for ClusterBackend {
         Ok(self.client.get(id)?)
     }
 
-    fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>> {
+    fn related(&self, id: &str, limit: usize) -> Result<Vec<Related>> {
         Ok(self.client.related(id, limit)?)
     }
 

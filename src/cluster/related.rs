@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use crate::config::MAX_RELATED;
 use crate::local::related::{RELATED_TITLE_WEIGHT, candidate_words, telling_words};
-use crate::post::{Article, title_key};
+use crate::post::title_key;
+use crate::search::related::{Related, cut};
 
 use super::ClusterError;
 use super::client::ClusterClient;
@@ -18,11 +19,13 @@ use super::sphinxql::{Failure, quote};
 const STORED: &str = "id, xid, title, body, url, tags, categories, date, dated, source";
 
 impl ClusterClient {
-    /// Up to `limit` articles most like article `id`: those with most of its telling words,
-    /// in the body or (counting double) the title; the article itself and its syndicated
-    /// copies (same title) left out. The words are the local index's choice; the order is
-    /// the engine's tf × idf, close to but not always the local BM25 order.
-    pub fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>, ClusterError> {
+    /// Up to `limit` articles most like article `id`, with the engine's weights: those with
+    /// most of its telling words, in the body or (counting double) the title, and at least
+    /// one of its distinctive words; the article itself and its syndicated copies (same
+    /// title) left out, weak matches cut as locally against the article's own weight. The
+    /// words are the local index's choice; the order is the engine's tf × idf, close to but
+    /// not always the local BM25 order.
+    pub fn related(&self, id: &str, limit: usize) -> Result<Vec<Related>, ClusterError> {
         let article = self.get(id)?;
         let counts = candidate_words(self.translator().analyzer(), &article);
         if counts.is_empty() {
@@ -33,30 +36,52 @@ impl ClusterClient {
         let docs = self.stats()?.articles;
         let terms = telling_words(counts, docs, |word| Ok(dfs.get(word).copied().unwrap_or(0)))
             .map_err(|e| ClusterError::InvalidSpec(e.to_string()))?;
-        if terms.is_empty() {
+        let distinctive: Vec<String> = terms
+            .iter()
+            .filter(|t| t.distinctive)
+            .map(|t| engine_word(&t.text))
+            .collect();
+        if distinctive.is_empty() {
             return Ok(Vec::new());
         }
-        let any: Vec<String> = terms.iter().map(|(w, _)| engine_word(w)).collect();
+        let any: Vec<String> = terms.iter().map(|t| engine_word(&t.text)).collect();
         let table = self.spec.distributed_table(self.readable_generation()?);
         let limit = limit.clamp(1, MAX_RELATED);
         let average = self.average_body_words(&table)?;
         // BM25's length normalisation (b = 0.75) over the engine's tf × idf: without it the
         // longest stories, which hold many words by chance, come first.
+        let option = format!(
+            "OPTION ranker=expr('sum(tf_idf*user_weight)*100000/(0.25+0.75*body_s_len/{average:.3})'), \
+             field_weights=(title_s={}, body_s=1)",
+            RELATED_TITLE_WEIGHT.round() as u32,
+        );
+        let telling = format!("({})", any.join(" | "));
+        // The article's own weight under the same ranker: the yardstick of the cut.
+        let own_sql = format!(
+            "SELECT id, WEIGHT() AS w FROM {table} WHERE MATCH({}) AND id={} LIMIT 1 {option}",
+            quote(&format!("@(title_s,body_s) {telling}")),
+            doc_id(id),
+        );
+        let (_, own_sets) = self.read(&own_sql)?;
+        let own = own_sets
+            .first()
+            .and_then(|set| set.rows.first().and_then(|r| cell(set, r, "w")))
+            .and_then(|w| w.parse::<f32>().ok())
+            .unwrap_or(0.0);
+        // At least one distinctive word, as locally.
         let sql = format!(
             "SELECT {STORED}, WEIGHT() AS w FROM {table} WHERE MATCH({}) AND id!={} AND title_key!={} \
-             ORDER BY w DESC, id ASC LIMIT {limit} OPTION \
-             ranker=expr('sum(tf_idf*user_weight)*100000/(0.25+0.75*body_s_len/{average:.3})'), \
-             field_weights=(title_s={}, body_s=1)",
-            quote(&format!("@(title_s,body_s) ({})", any.join(" | "))),
+             ORDER BY w DESC, id ASC LIMIT {limit} {option}",
+            quote(&format!("@(title_s,body_s) {telling} ({})", distinctive.join(" | "))),
             doc_id(id),
             title_key(&article.title) as i64,
-            RELATED_TITLE_WEIGHT.round() as u32,
         );
         let (node, sets) = self.read(&sql)?;
         let Some(set) = sets.first() else {
             return Ok(Vec::new());
         };
-        set.rows
+        let candidates = set
+            .rows
             .iter()
             .map(|row| {
                 let (mut stored, _, _) = stored_row(set, row).map_err(|message| ClusterError::Protocol {
@@ -64,9 +89,11 @@ impl ClusterClient {
                     message,
                 })?;
                 stored.source = cell(set, row, "source").filter(|s| !s.is_empty());
-                Ok(stored)
+                let score = cell(set, row, "w").and_then(|w| w.parse::<f32>().ok()).unwrap_or(0.0);
+                Ok(Related { article: stored, score })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ClusterError>>()?;
+        Ok(cut(candidates, own))
     }
 
     /// The mean length of the bodies, in words (at least 1).

@@ -39,7 +39,7 @@ pub use engine::Engine;
 use indexer::{IndexOptions, IndexReport, Job, Progress, Upserted};
 
 use crate::search::explain::{Analysis, AnalyzeMode};
-use crate::search::{Health, ParsedRequest, SearchResponse, Stats};
+use crate::search::{Health, ParsedRequest, Related, SearchResponse, Stats};
 use crate::store::IndexDir;
 
 /// Searches the live generation of a local index, and writes it.
@@ -108,7 +108,7 @@ impl SearchBackend for LocalBackend {
         self.engine().get(id)
     }
 
-    fn related(&self, id: &str, limit: usize) -> Result<Vec<Article>> {
+    fn related(&self, id: &str, limit: usize) -> Result<Vec<Related>> {
         self.engine().related(id, limit)
     }
 

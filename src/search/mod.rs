@@ -5,11 +5,13 @@
 //! and the other written forms of a number typed ([`numerals`]). The tantivy engine that answers them is [`crate::local`].
 
 pub mod aliases;
+pub mod categories;
 pub mod cursor;
 pub mod explain;
 pub mod highlight;
 pub mod numerals;
 pub mod query;
+pub mod related;
 pub mod request;
 pub mod response;
 pub mod words;
@@ -17,6 +19,7 @@ pub mod words;
 pub use cursor::Cursor;
 pub use highlight::{Highlighted, Highlighter};
 pub use query::{ParsedQuery, parse};
+pub use related::Related;
 pub use request::{Collapse, Filters, ParsedRequest, SearchRequest, Sort, parse_date_filter};
 pub use response::{Facets, Health, Hit, SearchResponse, Stats, StoryCopy};
 

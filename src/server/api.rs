@@ -12,10 +12,9 @@ use super::state::Shared;
 use crate::backend::SearchBackend;
 use crate::config::{DEFAULT_LIMIT, MAX_DEPTH, MAX_LIMIT, MAX_RELATED, MAX_SUGGESTIONS};
 use crate::error::{Code, ErrorCode, QueryError};
-use crate::post::Article;
 use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::{
-    Collapse, Cursor, Facets, Filters, Hit, ParsedRequest, SearchRequest, Sort, Stats, parse_date_filter,
+    Collapse, Cursor, Facets, Filters, Hit, ParsedRequest, Related, SearchRequest, Sort, Stats, parse_date_filter,
 };
 
 pub use crate::config::MAX_QUERY_STRING;
@@ -40,7 +39,7 @@ pub(super) async fn off_async<T: Send + 'static>(
 }
 
 /// Runs `f` with the backend on the blocking pool, once it is this request's turn.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
     f: impl FnOnce(&dyn SearchBackend) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -329,7 +328,7 @@ pub async fn related(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiEr
     let id = decode_id(&raw_id)?;
     blocking(&shared, move |backend| {
         let related = backend.related(&id, MAX_RELATED)?;
-        let items: Vec<Value> = related.iter().map(Article::summary_json).collect();
+        let items: Vec<Value> = related.iter().map(Related::to_json).collect();
         Ok(json!({ "id": id, "related": items }))
     })
     .await

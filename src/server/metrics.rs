@@ -110,6 +110,7 @@ pub fn route_label(path: &str) -> &'static str {
         [Some("api"), Some("articles"), Some(_), Some("related")] if segments.next().is_none() => {
             "/api/articles/{id}/related"
         }
+        [Some("a"), Some(_), None, _] => "/a/{id}",
         [Some("healthz"), None, ..] => "/healthz",
         [Some("metrics"), None, ..] => "/metrics",
         _ => "unmatched",
@@ -451,8 +452,9 @@ mod tests {
     use super::*;
 
     /// The route patterns a request is counted under; anything else is `unmatched`.
-    const ROUTES: [&str; 11] = [
+    const ROUTES: [&str; 12] = [
         "/",
+        "/a/{id}",
         "/api/search",
         "/api/suggest",
         "/api/articles",
@@ -477,6 +479,7 @@ mod tests {
             ("/api/articles/%E4%B8%AD%E6%96%87", "/api/articles/{id}"),
             ("/api/articles/ev-price-war/related", "/api/articles/{id}/related"),
             ("/api/articles/a/related/x", "unmatched"),
+            ("/a/sh-close", "/a/{id}"),
             ("/api/articles/a/b", "unmatched"),
             ("/api/stats", "/api/stats"),
             ("/api/snapshots", "/api/snapshots"),

@@ -7,6 +7,7 @@
 //! - `GET /api/analyze?text=&mode=index|query` — a text's tokens as the index sees them;
 //! - `GET /api/articles/{id}` and `GET /api/articles/{id}/related`;
 //! - `GET /api/stories/{id}` — the live articles of one story;
+//! - `GET /a/{id}` — the page of one article ([`article`]), HTML;
 //! - `GET /api/stats`, `GET /healthz`;
 //! - `GET /metrics` — the Prometheus text exposition ([`metrics`]);
 //! - `POST /api/articles`, `DELETE /api/articles/{id}` — ingestion, only with an admin token;
@@ -17,6 +18,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod api;
+pub(crate) mod article;
 pub(crate) mod connections;
 pub(crate) mod error;
 pub(crate) mod metrics;
@@ -153,6 +155,10 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .and(get_or_head())
         .and(with_shared(shared.clone()))
         .then(|id, shared| async move { reply(api::story(shared, id).await) });
+    let article_page = warp::path!("a" / String)
+        .and(get_or_head())
+        .and(with_shared(shared.clone()))
+        .then(|id, shared| article::page(shared, id));
     let analyze = warp::path!("api" / "analyze")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
@@ -223,6 +229,8 @@ pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Resp
         .or(related)
         .unify()
         .or(story)
+        .unify()
+        .or(article_page)
         .unify()
         .or(stats)
         .unify()

@@ -141,6 +141,8 @@ pub const STORIES_ARTICLES: usize = 7;
 pub const ALIASES_ARTICLES: usize = 11;
 /// Records in `fixtures/numerals/articles.jsonl` (issue 13's numbers however written).
 pub const NUMERALS_ARTICLES: usize = 24;
+/// Records in `fixtures/related/related.jsonl` (issue 13's related articles and article page).
+pub const RELATED_ARTICLES: usize = 7;
 /// Every good article of `fixtures/posts` and `fixtures/jsonl`.
 pub const GOOD_ARTICLES: usize = POSTS + JSONL_ARTICLES + JSONL_FLASHES;
 
