@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use warp::http::StatusCode;
-use warp::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, HeaderValue};
-use warp::reply::{Reply, Response};
+use warp::reply::Response;
 
 use super::api::{blocking, decode_id};
 use super::error::ApiError;
@@ -45,17 +44,7 @@ pub(crate) async fn page(shared: Arc<Shared>, raw_id: String) -> Response {
         Ok((article, related)) => (StatusCode::OK, render(&article, &related)),
         Err(e) => (e.status(), render_error(&e)),
     };
-    let mut response = warp::reply::with_status(warp::reply::html(html), status).into_response();
-    let headers = response.headers_mut();
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; \
-             frame-ancestors 'none'",
-        ),
-    );
-    response
+    super::html_page(html, status)
 }
 
 /// The link to an article's page.

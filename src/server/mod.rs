@@ -31,10 +31,10 @@ use std::time::Instant;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::Method;
 use warp::http::header::{
     CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS,
 };
+use warp::http::{Method, StatusCode};
 use warp::reply::{Reply, Response};
 
 pub use admin::SnapshotTarget;
@@ -75,9 +75,7 @@ fn reply<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
 /// As [`reply`], with 201 Created for a success (a resource was made).
 fn created<T: serde::Serialize>(result: Result<T, ApiError>) -> Response {
     match result {
-        Ok(value) => {
-            warp::reply::with_status(warp::reply::json(&value), warp::http::StatusCode::CREATED).into_response()
-        }
+        Ok(value) => warp::reply::with_status(warp::reply::json(&value), StatusCode::CREATED).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -107,21 +105,27 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = Infallible> + Clone {
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
+/// An embedded HTML page (the search page, an article's page): revalidated on every load,
+/// and its inline script and style allowed while nothing from elsewhere is.
+pub(crate) fn html_page(html: String, status: StatusCode) -> Response {
+    let mut response = warp::reply::with_status(warp::reply::html(html), status).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; \
+             frame-ancestors 'none'",
+        ),
+    );
+    response
+}
+
 /// Every route, with JSON errors; what tests drive with `warp::test`.
 pub fn routes(shared: Arc<Shared>, options: &ServerOptions) -> BoxedFilter<(Response,)> {
-    let page = warp::path::end().and(get_or_head()).map(|| {
-        let mut response = warp::reply::html(PAGE).into_response();
-        let headers = response.headers_mut();
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert(
-            CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; \
-                 frame-ancestors 'none'",
-            ),
-        );
-        response
-    });
+    let page = warp::path::end()
+        .and(get_or_head())
+        .map(|| html_page(PAGE.to_string(), StatusCode::OK));
     let search = warp::path!("api" / "search")
         .and(get_or_head())
         .and(with_shared(shared.clone()))
