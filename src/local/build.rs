@@ -327,8 +327,9 @@ impl<'a> Builder<'a> {
         if let [concept] = own.as_mut_slice() {
             concept.synonyms = self.synonym_forms(concept, &forms);
             if !numbers.is_empty() {
+                // The typed form keeps literal recall (issue 10: 一千 finds every article that
+                // says 一千, 一千亿 included); only the forms made for it leave out longer numbers.
                 concept.number = number_words(concept);
-                concept.not_within = numerals::longer_numbers(text);
                 for synonym in concept.synonyms.iter_mut().filter(|s| numbers.contains(&s.form)) {
                     synonym.concept.number = number_words(&synonym.concept);
                     synonym.concept.not_within = numerals::longer_numbers(&synonym.form);
