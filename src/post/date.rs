@@ -85,13 +85,17 @@ fn parse_offset(s: &str) -> Option<UtcOffset> {
         b'-' => (-1i8, &s[1..]),
         _ => return None,
     };
+    // Checked before slicing: a multi-byte character would put a byte index inside it.
+    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+        return None;
+    }
     let (hours, minutes) = match digits.len() {
         1 | 2 => (digits.parse::<i8>().ok()?, 0),
         4 => (digits[..2].parse::<i8>().ok()?, digits[2..].parse::<i8>().ok()?),
         5 if digits.as_bytes()[2] == b':' => (digits[..2].parse::<i8>().ok()?, digits[3..].parse::<i8>().ok()?),
         _ => return None,
     };
-    if !digits.bytes().all(|b| b.is_ascii_digit() || b == b':') || hours > 14 || minutes > 59 {
+    if hours > 14 || minutes > 59 {
         return None;
     }
     UtcOffset::from_hms(sign * hours, sign * minutes, 0).ok()
@@ -198,6 +202,9 @@ mod tests {
             "2023-01-01 10:00 +99",
             "20230101",
             "2023-01-01 10",
+            "+ࠀa",
+            "2023-01-01 10:00 +ࠀa",
+            "2023-01-01 10:00 -0é0",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
