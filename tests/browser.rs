@@ -18,6 +18,7 @@ use tempfile::TempDir;
 use ureq::Agent;
 use xinwen::indexer::{IndexOptions, Job, Silent};
 use xinwen::post::Article;
+use xinwen::search::words::{WordsUpdate, read_categories};
 use xinwen::store::IndexDir;
 
 /// How long any one thing may take to show up in the page.
@@ -757,13 +758,18 @@ fn story_collapse_in_a_real_browser() {
     let work = TempDir::new().expect("a temporary directory");
     let agent = agent();
     let dir = work.path().join("index");
-    let report = xinwen::indexer::run(
-        &IndexDir::new(&dir),
-        &[common::fixture("stories")],
-        &IndexOptions::default(),
-        &Silent,
-    )
-    .expect("index fixtures/stories");
+    // The index's own name for caijing (`xinwen index --categories FILE`) is the one shown.
+    let names = work.path().join("categories.txt");
+    fs::write(&names, "caijing = 财经要闻\n").expect("write the categories file");
+    let options = IndexOptions {
+        words: WordsUpdate {
+            categories: Some(read_categories(&names).expect("a good categories file")),
+            ..WordsUpdate::default()
+        },
+        ..IndexOptions::default()
+    };
+    let report = xinwen::indexer::run(&IndexDir::new(&dir), &[common::fixture("stories")], &options, &Silent)
+        .expect("index fixtures/stories");
     assert_eq!((report.new, report.rejected), (7, 0));
     let (_server, base) = serve(&agent, &dir, &work.path().join("server.log"));
     let (_driver, driver_url) = start_driver(&agent, &chromedriver);
@@ -796,6 +802,8 @@ fn story_collapse_in_a_real_browser() {
         json!([]),
     );
     assert_eq!(links, json!(STORY_OTHER_LINKS));
+    assert_eq!(browser.text(".hit[data-id=pmi-east] .meta span"), "财经要闻");
+    assert_eq!(browser.texts("#facet-category .name"), ["财经要闻"]);
     browser.screenshot(&shots.join("stories.png"));
 
     // Off: every copy, and the URL says so, through a reload too.
@@ -827,6 +835,7 @@ fn story_collapse_in_a_real_browser() {
     // not copies of it.
     browser.goto(&format!("{base}/a/pmi-east"));
     browser.wait_for_text("#article h1", "制造业景气度连续三月扩张");
+    assert_eq!(browser.texts("#article .categories li"), ["财经要闻"]);
     wait_until("the story list", TIMEOUT, || {
         (browser.count("#story:not([hidden]) li") == 3).then_some(())
     });
