@@ -18,6 +18,7 @@ use std::path::PathBuf;
 pub use crate::error::{Error, IndexError, QueryError, Result};
 pub use crate::indexer::{IndexOptions, IndexReport, JobHistory, JobKind, Progress, Silent, Upserted};
 pub use crate::post::{Article, Rejection};
+pub use crate::search::categories::Categories;
 pub use crate::search::explain::{Analysis, AnalyzeMode};
 pub use crate::search::{
     Facets, Filters, Health, Highlighted, Hit, ParsedQuery, ParsedRequest, Related, SearchRequest, SearchResponse,
@@ -61,6 +62,12 @@ pub trait SearchBackend: Send + Sync {
     fn story(&self, id: &str) -> Result<Vec<Article>> {
         let _ = id;
         Err(QueryError::NotSupported("this backend assigns no stories; stories need a local index".into()).into())
+    }
+
+    /// The readable names of the collection's categories: the built-in table unless the
+    /// backend keeps a table of its own (a local index's `--categories` file).
+    fn categories(&self) -> std::sync::Arc<Categories> {
+        Categories::builtin()
     }
 
     /// Up to `limit` completions of the last word of `partial`, the words before it kept.

@@ -18,6 +18,7 @@ use tempfile::TempDir;
 use ureq::Agent;
 use xinwen::indexer::{IndexOptions, Job, Silent};
 use xinwen::post::Article;
+use xinwen::search::words::{WordsUpdate, read_categories};
 use xinwen::store::IndexDir;
 
 /// How long any one thing may take to show up in the page.
@@ -739,3 +740,154 @@ fn article_page_in_a_real_browser() {
     browser.click("#related li a");
     browser.wait_for_text("#article h1", "顺丰金库黄金押运获保险公司承保");
 }
+
+/// Issue 13: copies of one story are one hit on the search page by default, naming the
+/// other outlets; the toggle shows every copy and the URL keeps that; an article page lists
+/// its story's other outlets, and its related articles are not copies of it.
+/// `fixtures/stories/` on its own: pmi-wire, pmi-east, pmi-south and pmi-west are one story
+/// (tests/stories.rs); pmi-services and the two short flashes are stories of their own.
+#[test]
+fn story_collapse_in_a_real_browser() {
+    let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
+        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
+    };
+    let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
+        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+    };
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    let work = TempDir::new().expect("a temporary directory");
+    let agent = agent();
+    let dir = work.path().join("index");
+    // The index's own name for caijing (`xinwen index --categories FILE`) is the one shown.
+    let names = work.path().join("categories.txt");
+    fs::write(&names, "caijing = 财经要闻\n").expect("write the categories file");
+    let options = IndexOptions {
+        words: WordsUpdate {
+            categories: Some(read_categories(&names).expect("a good categories file")),
+            ..WordsUpdate::default()
+        },
+        ..IndexOptions::default()
+    };
+    let report = xinwen::indexer::run(&IndexDir::new(&dir), &[common::fixture("stories")], &options, &Silent)
+        .expect("index fixtures/stories");
+    assert_eq!((report.new, report.rejected), (7, 0));
+    let (_server, base) = serve(&agent, &dir, &work.path().join("server.log"));
+    let (_driver, driver_url) = start_driver(&agent, &chromedriver);
+    let browser = Browser::start(agent.clone(), &driver_url, &chromium, &work.path().join("profile"));
+    let checked = || browser.js("return document.getElementById('stories').checked;", json!([]));
+
+    // The default: one hit per story, the best-scoring copy, with the other outlets named.
+    browser.goto(&format!("{base}/?q=%E5%88%B6%E9%80%A0%E4%B8%9A"));
+    browser.wait_for_ids(&STORY_HITS);
+    assert_eq!(checked(), json!(true));
+    assert!(
+        browser.text("#total").starts_with("共 4 条结果（合并同一报道"),
+        "{}",
+        browser.text("#total")
+    );
+    assert_eq!(
+        browser.texts("#results .others"),
+        [STORY_OTHERS_LINE],
+        "only the story with copies has the line"
+    );
+    assert_eq!(
+        browser.texts(&format!(".hit[data-id={}] .others a", STORY_HITS[0])),
+        STORY_OTHER_OUTLETS
+    );
+    let links = browser.js(
+        &format!(
+            "return [...document.querySelectorAll('.hit[data-id={}] .others a')].map((a) => a.getAttribute('href'));",
+            STORY_HITS[0]
+        ),
+        json!([]),
+    );
+    assert_eq!(links, json!(STORY_OTHER_LINKS));
+    assert_eq!(browser.text(".hit[data-id=pmi-east] .meta span"), "财经要闻");
+    assert_eq!(browser.texts("#facet-category .name"), ["财经要闻"]);
+    browser.screenshot(&shots.join("stories.png"));
+
+    // Off: every copy, and the URL says so, through a reload too.
+    browser.click("#stories");
+    browser.wait_for_ids(&ALL_COPIES);
+    assert_eq!(checked(), json!(false));
+    assert_eq!(browser.count("#results .others"), 0);
+    assert!(
+        browser.text("#total").starts_with("共 7 条结果（"),
+        "{}",
+        browser.text("#total")
+    );
+    let url = browser.url();
+    assert!(url.contains("collapse=none"), "{url}");
+    browser.cmd("POST", "/refresh", Some(json!({})));
+    browser.wait_for_ids(&ALL_COPIES);
+    assert_eq!(checked(), json!(false), "a reload keeps the toggle off");
+    assert_eq!(browser.url(), url);
+    browser.screenshot(&shots.join("stories-off.png"));
+
+    // On again; back returns to the flat list.
+    browser.click("#stories");
+    browser.wait_for_ids(&STORY_HITS);
+    assert!(!browser.url().contains("collapse="), "{}", browser.url());
+    browser.cmd("POST", "/back", Some(json!({})));
+    browser.wait_for_ids(&ALL_COPIES);
+
+    // The article page of a copy: its story's other outlets, and related articles that are
+    // not copies of it.
+    browser.goto(&format!("{base}/a/pmi-east"));
+    browser.wait_for_text("#article h1", "制造业景气度连续三月扩张");
+    assert_eq!(browser.texts("#article .categories li"), ["财经要闻"]);
+    wait_until("the story list", TIMEOUT, || {
+        (browser.count("#story:not([hidden]) li") == 3).then_some(())
+    });
+    assert_eq!(
+        browser.texts("#story li a"),
+        [
+            "五月制造业PMI回升至50.8%",
+            "统计局：5月PMI为50.8%",
+            "PMI连续三个月站上荣枯线"
+        ]
+    );
+    assert_eq!(
+        browser.texts("#story li .meta"),
+        [
+            "青溪财经 · 2024-05-31",
+            "南岭日报 · 2024-05-31",
+            "西川商报 · 2024-05-31"
+        ]
+    );
+    // Its copies share every telling word; pmi-services, the only other candidate, is cut
+    // as too weak: without the story exclusion the three copies would be listed.
+    assert_eq!(browser.count("#related li"), 0);
+    assert_eq!(browser.texts("#related .none"), ["没有相关文章。"]);
+    browser.screenshot(&shots.join("story-article.png"));
+    browser.click("#story li a");
+    browser.wait_for_text("#article h1", "五月制造业PMI回升至50.8%");
+    wait_until("the founder's story list", TIMEOUT, || {
+        (browser.texts("#story:not([hidden]) li a")
+            == [
+                "制造业景气度连续三月扩张",
+                "统计局：5月PMI为50.8%",
+                "PMI连续三个月站上荣枯线",
+            ])
+        .then_some(())
+    });
+}
+
+/// `制造业` on `fixtures/stories/`, one hit per story (the page's default), best first: the
+/// PMI story by its best-scoring copy.
+const STORY_HITS: [&str; 4] = ["pmi-east", "pmi-services", "flash-close", "flash-close-copy"];
+/// The line under the PMI story's hit: its other copies, newest first.
+const STORY_OTHERS_LINE: &str = "另有 3 家媒体报道：西川商报 2024-05-31、南岭日报 2024-05-31、青溪财经 2024-05-31";
+/// The outlets that line names, and the pages they link.
+const STORY_OTHER_OUTLETS: [&str; 3] = ["西川商报", "南岭日报", "青溪财经"];
+const STORY_OTHER_LINKS: [&str; 3] = ["/a/pmi-west", "/a/pmi-south", "/a/pmi-wire"];
+/// `制造业` with the toggle off: every copy, by score.
+const ALL_COPIES: [&str; 7] = [
+    "pmi-east",
+    "pmi-services",
+    "pmi-wire",
+    "pmi-west",
+    "pmi-south",
+    "flash-close",
+    "flash-close-copy",
+];

@@ -360,13 +360,14 @@ async fn a_search_answers_the_whole_documented_body() {
                 "date": "2024-03-15T09:30:00+08:00",
                 "tags": ["A股"],
                 "categories": ["caijing"],
+                "category_names": ["财经"],
                 "score": 0,
                 "story": xinwen::local::story::StoryId::founded_by("sh-close").to_string(),
                 "title_html": "股市收评：上海科创企业午后发力 两市成交额重回九千亿元",
                 "snippet_html": "<mark>蓝岸资本</mark>首席策略师柯海韬表示，近期股市的回暖主要来自两方面：一是稳增长政策持续发力，\
                                  宏观数据边际改善；二是中长期资金入市节奏加快，增量资金对成长板块形成支撑。",
             }],
-            "facets": {"tags": {"A股": 1}, "categories": {"caijing": 1}},
+            "facets": {"tags": {"A股": 1}, "categories": {"caijing": 1}, "category_names": {"caijing": "财经"}},
             "relaxed": false,
         })
     );
@@ -406,6 +407,7 @@ async fn a_word_lists_its_hits_best_first_with_exact_total_and_facets() {
         json!({
             "tags": {"人工智能": 1, "养老": 1, "手机": 1, "教育": 1, "芯片": 1},
             "categories": {"keji": 3, "shehui": 2},
+            "category_names": {"keji": "科技", "shehui": "社会"},
         })
     );
 }
@@ -464,6 +466,7 @@ async fn an_article_is_returned_whole() {
             "date": "2024-03-15T09:30:00+08:00",
             "tags": ["A股"],
             "categories": ["caijing"],
+            "category_names": ["财经"],
             "source": null,
             "body": text,
             "story": xinwen::local::story::StoryId::founded_by("sh-close").to_string(),
@@ -580,6 +583,7 @@ async fn repeated_tags_are_ored_and_tag_and_category_are_anded() {
         json!({
             "tags": {"A股": 1, "中超": 1, "白酒": 1, "足球": 1},
             "categories": {"caijing": 1, "tiyu": 1, "zuqiu": 1},
+            "category_names": {"caijing": "财经", "tiyu": "体育", "zuqiu": "足球"},
         })
     );
     let in_tiyu = search(&[("tag", "白酒"), ("tag", "中超"), ("category", "tiyu")]).await;
@@ -630,15 +634,24 @@ async fn facets_count_every_match_of_the_query_and_filters_not_the_page() {
         json!({
             "tags": {"人工智能": 1, "养老": 1, "手机": 1, "教育": 1, "芯片": 1},
             "categories": {"keji": 3, "shehui": 2},
+            "category_names": {"keji": "科技", "shehui": "社会"},
         })
     );
     assert_eq!(
         search(&[("q", "足球")]).await.ok()["facets"],
-        json!({"tags": {"足球": 3, "中超": 1}, "categories": {"tiyu": 3, "zuqiu": 1}})
+        json!({
+            "tags": {"足球": 3, "中超": 1},
+            "categories": {"tiyu": 3, "zuqiu": 1},
+            "category_names": {"tiyu": "体育", "zuqiu": "足球"},
+        })
     );
     assert_eq!(
         search(&[("q", "人工智能"), ("category", "keji")]).await.ok()["facets"],
-        json!({"tags": {"人工智能": 1, "手机": 1, "芯片": 1}, "categories": {"keji": 3}}),
+        json!({
+            "tags": {"人工智能": 1, "手机": 1, "芯片": 1},
+            "categories": {"keji": 3},
+            "category_names": {"keji": "科技"},
+        }),
         "the filter narrows the counts too"
     );
     let everything = search(&[("q", "-zzqx"), ("per_page", "1")]).await.ok();

@@ -8,7 +8,6 @@ use super::{IndexLocation, Outcome, open_backend, open_writer};
 use crate::backend::{self, Related};
 use crate::config::MAX_RELATED;
 use crate::post::format_date;
-use crate::search::categories;
 
 /// Arguments of `xinwen get`.
 #[derive(Debug, clap::Args)]
@@ -52,6 +51,7 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     let mut out = std::io::stdout().lock();
     let search = open_backend(&args.location)?.search;
     let a = search.get(&args.id)?;
+    let categories = search.categories();
     let related = if args.related {
         search.related(&args.id, MAX_RELATED)?
     } else {
@@ -59,6 +59,7 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
     };
     if args.json {
         let mut value = a.to_json();
+        value["category_names"] = serde_json::json!(categories.names(&a.categories));
         if let Some(story) = search.story_of(&args.id)? {
             value["story"] = serde_json::json!(story);
         }
@@ -80,7 +81,7 @@ pub(super) fn get(args: GetArgs) -> anyhow::Result<Outcome> {
         let named: Vec<String> = a
             .categories
             .iter()
-            .map(|c| match categories::name(c) {
+            .map(|c| match categories.name(c) {
                 name if name == c => c.clone(),
                 name => format!("{name} ({c})"),
             })

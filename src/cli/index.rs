@@ -15,7 +15,7 @@ use crate::search::words::{self, WordList, WordSettings, Words, WordsUpdate};
 use crate::store::IndexDir;
 
 /// The flags that change word settings: with one of them, inputs are optional.
-const WORD_FLAGS: [&str; 9] = [
+const WORD_FLAGS: [&str; 11] = [
     "stopwords",
     "no_stopwords",
     "default_stopwords",
@@ -25,6 +25,8 @@ const WORD_FLAGS: [&str; 9] = [
     "aliases",
     "no_aliases",
     "default_aliases",
+    "categories",
+    "default_categories",
 ];
 
 /// Arguments of `xinwen index`.
@@ -78,6 +80,13 @@ pub struct IndexArgs {
     /// Go back to the learned aliases only (drop the file's additions and vetoes).
     #[arg(long, group = "alias_list")]
     default_aliases: bool,
+    /// Readable names of category codes (`code = name`, one a line, `#` comments) over
+    /// the built-in table; saved with the index, no rebuild needed.
+    #[arg(long, value_name = "FILE", group = "category_list")]
+    categories: Option<PathBuf>,
+    /// Go back to the built-in category names.
+    #[arg(long, group = "category_list")]
+    default_categories: bool,
     /// Writer memory budget in MiB, shared by the indexing threads (at least 16 each).
     #[arg(long, value_name = "MIB", default_value_t = (WRITER_MEMORY_BYTES / (1024 * 1024)) as u64,
           value_parser = clap::value_parser!(u64).range(MIN_WRITER_MIB..))]
@@ -143,10 +152,16 @@ fn words_update(args: &IndexArgs) -> Result<WordsUpdate, IndexError> {
         (None, _, true) => Some(WordList::Builtin),
         _ => None,
     };
+    let categories = match (&args.categories, args.default_categories) {
+        (Some(path), _) => Some(words::read_categories(path).map_err(invalid("categories", path))?),
+        (None, true) => Some(WordList::Builtin),
+        _ => None,
+    };
     Ok(WordsUpdate {
         stopwords,
         synonyms,
         aliases,
+        categories,
     })
 }
 

@@ -218,21 +218,24 @@ impl ClusterClient {
             .collect();
         let mut warnings = found.warnings;
         warnings.dedup();
-        Ok(ClusterResponse {
+        // A cluster keeps no settings files: its categories have the built-in names.
+        let mut response = SearchResponse {
             partial: !warnings.is_empty(),
             warnings: warnings.clone(),
-            response: SearchResponse {
-                partial: !warnings.is_empty(),
-                warnings,
-                query: request.query.clone(),
-                total: found.total,
-                took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
-                hits,
-                facets: found.facets,
-                relaxed,
-                next_cursor: None,
-                counts: request.collapse.counts(),
-            },
+            query: request.query.clone(),
+            total: found.total,
+            took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            hits,
+            facets: found.facets,
+            relaxed,
+            next_cursor: None,
+            counts: request.collapse.counts(),
+        };
+        response.name_categories(&crate::search::categories::Categories::builtin());
+        Ok(ClusterResponse {
+            partial: !warnings.is_empty(),
+            warnings,
+            response,
         })
     }
 
@@ -264,6 +267,7 @@ impl ClusterClient {
             [tags, categories, ..] if sql.facets.is_some() => Some(Facets {
                 tags: facet(tags, tag_id).map_err(bad)?,
                 categories: facet(categories, category_id).map_err(bad)?,
+                category_names: Vec::new(),
             }),
             _ => None,
         };

@@ -23,6 +23,7 @@ use crate::analysis::ChineseAnalyzer;
 use crate::error::{IndexError, Result};
 use crate::post::Article;
 use crate::schema::Fields;
+use crate::search::categories::Categories;
 use crate::search::cursor::{self, Cursor, SortKey};
 use crate::search::explain::{Analysis, AnalyzeMode};
 use crate::search::highlight::make_hit;
@@ -45,6 +46,8 @@ pub struct Engine {
     /// The index's stop words and synonyms, and the manifest revision they were read at.
     pub(super) words: Words,
     pub(super) words_revision: u64,
+    /// The readable names of its categories (built-in, or with the index's file over them).
+    categories: Arc<Categories>,
 }
 
 impl Engine {
@@ -71,6 +74,7 @@ impl Engine {
         });
         let words = words.with_learned(&learned);
         Ok(Engine {
+            categories: Categories::from_setting(&open.manifest.words.categories),
             words,
             words_revision: open.manifest.words_revision,
             reader,
@@ -109,6 +113,11 @@ impl Engine {
     /// The stop words and synonyms queries are built with.
     pub fn words(&self) -> &Words {
         &self.words
+    }
+
+    /// The readable names of the index's categories.
+    pub fn categories(&self) -> Arc<Categories> {
+        Arc::clone(&self.categories)
     }
 
     /// The analyzer the index was built with.
@@ -203,7 +212,7 @@ impl Engine {
             (true, Some(last), Some(hit)) => Some(self.cursor_after(request, &last, &hit.id, now)),
             _ => None,
         };
-        Ok(SearchResponse {
+        let mut response = SearchResponse {
             query: request.query.clone(),
             total,
             took_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
@@ -214,7 +223,9 @@ impl Engine {
             warnings: Vec::new(),
             next_cursor,
             counts: request.collapse.counts(),
-        })
+        };
+        response.name_categories(&self.categories);
+        Ok(response)
     }
 
     /// The tokens of `text` as this index's analyzer makes them and, for a query, the plan

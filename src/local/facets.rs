@@ -163,6 +163,7 @@ impl Collector for FacetCollector {
         Ok(Facets {
             tags: top(&tags),
             categories: top(&categories),
+            category_names: Vec::new(),
         })
     }
 }

@@ -124,6 +124,10 @@ impl SearchBackend for LocalBackend {
         self.engine().suggest(partial, limit)
     }
 
+    fn categories(&self) -> Arc<crate::search::categories::Categories> {
+        self.engine().categories()
+    }
+
     fn stats(&self) -> Result<Stats> {
         self.engine().stats()
     }

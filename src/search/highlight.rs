@@ -718,6 +718,8 @@ pub(crate) fn make_hit(stored: Article, score: f32, highlighter: &Highlighter, c
         title: stored.title,
         date: stored.date.map(format_date),
         tags: stored.tags,
+        // Named once the response is complete (SearchResponse::name_categories).
+        category_names: Vec::new(),
         categories: stored.categories,
         score,
         copies: None,

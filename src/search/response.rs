@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::categories::Categories;
 use super::highlight::Highlighted;
 
 /// One result.
@@ -20,6 +21,9 @@ pub struct Hit {
     pub tags: Vec<String>,
     /// Categories.
     pub categories: Vec<String>,
+    /// The readable name of each category, in the same order (the index's table; the
+    /// code itself when the table has none).
+    pub category_names: Vec<String>,
     /// Relevance score (0 when sorting by date).
     pub score: f32,
     /// With `collapse`: how many matching articles share this title (or story).
@@ -133,10 +137,30 @@ pub struct Facets {
     /// Category → matching articles.
     #[serde(serialize_with = "ordered")]
     pub categories: Vec<(String, u64)>,
+    /// Category → its readable name, for each category listed, in the same order (a
+    /// separate object, so `categories` keeps its `{value: count}` shape).
+    #[serde(serialize_with = "ordered", skip_serializing_if = "Vec::is_empty")]
+    pub category_names: Vec<(String, String)>,
+}
+
+impl SearchResponse {
+    /// Names the categories of every hit and of the category facet from `table`.
+    pub fn name_categories(&mut self, table: &Categories) {
+        for hit in &mut self.hits {
+            hit.category_names = table.names(&hit.categories);
+        }
+        if let Some(facets) = &mut self.facets {
+            facets.category_names = facets
+                .categories
+                .iter()
+                .map(|(code, _)| (code.clone(), table.name(code).to_string()))
+                .collect();
+        }
+    }
 }
 
 /// Serializes the pairs as a JSON object, keeping their order.
-fn ordered<S: serde::Serializer>(pairs: &[(String, u64)], s: S) -> Result<S::Ok, S::Error> {
+fn ordered<S: serde::Serializer, V: Serialize>(pairs: &[(String, V)], s: S) -> Result<S::Ok, S::Error> {
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(pairs.len()))?;
     for (k, v) in pairs {

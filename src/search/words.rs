@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fold;
 use crate::search::aliases::{self, AliasEdits, Aliases};
+use crate::search::categories::{self, CategoryNames};
 
 /// Largest stop-word or synonyms file read.
 pub const MAX_WORDS_FILE_BYTES: u64 = 1024 * 1024;
@@ -102,6 +103,10 @@ pub struct WordSettings {
     /// file the learned pairs with its additions and vetoes.
     #[serde(default)]
     pub aliases: WordList<AliasEdits>,
+    /// Readable names of category codes: `builtin` the built-in table, a file the table
+    /// with the file's names over it (only shown, never searched).
+    #[serde(default)]
+    pub categories: WordList<CategoryNames>,
 }
 
 /// A change to [`WordSettings`] asked for by a job; `None` keeps what the index has.
@@ -113,12 +118,14 @@ pub struct WordsUpdate {
     pub synonyms: Option<WordList<Vec<Vec<String>>>>,
     /// New alias edits.
     pub aliases: Option<WordList<AliasEdits>>,
+    /// New category names.
+    pub categories: Option<WordList<CategoryNames>>,
 }
 
 impl WordsUpdate {
     /// Whether it changes nothing.
     pub fn is_empty(&self) -> bool {
-        self.stopwords.is_none() && self.synonyms.is_none() && self.aliases.is_none()
+        self.stopwords.is_none() && self.synonyms.is_none() && self.aliases.is_none() && self.categories.is_none()
     }
 
     /// `settings` with this change applied.
@@ -127,6 +134,7 @@ impl WordsUpdate {
             stopwords: self.stopwords.clone().unwrap_or_else(|| settings.stopwords.clone()),
             synonyms: self.synonyms.clone().unwrap_or_else(|| settings.synonyms.clone()),
             aliases: self.aliases.clone().unwrap_or_else(|| settings.aliases.clone()),
+            categories: self.categories.clone().unwrap_or_else(|| settings.categories.clone()),
         }
     }
 }
@@ -301,6 +309,16 @@ pub fn read_synonyms(path: &Path) -> Result<WordList<Vec<Vec<String>>>, WordsErr
 pub fn read_aliases(path: &Path) -> Result<WordList<AliasEdits>, WordsError> {
     let text = read_limited(path)?;
     let list = aliases::parse_edits(&text).map_err(|(line, reason)| line_error(line, reason))?;
+    Ok(WordList::File {
+        path: absolute(path),
+        list,
+    })
+}
+
+/// Reads a category names file: `code = name` lines (see [`categories::parse`]).
+pub fn read_categories(path: &Path) -> Result<WordList<CategoryNames>, WordsError> {
+    let text = read_limited(path)?;
+    let list = categories::parse(&text).map_err(|(line, reason)| line_error(line, reason))?;
     Ok(WordList::File {
         path: absolute(path),
         list,
@@ -502,6 +520,7 @@ mod tests {
                 list: vec![vec!["央行".into(), "中国人民银行".into()]],
             },
             aliases: WordList::Off,
+            categories: WordList::Builtin,
         };
         let words = Words::from_settings(&settings).expect("words");
         assert_eq!(words.synonyms_of("中國人民銀行"), vec!["央行"]);

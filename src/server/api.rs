@@ -300,7 +300,9 @@ pub(super) fn decode_id(raw: &str) -> Result<String, ApiError> {
 pub async fn article(shared: Arc<Shared>, raw_id: String) -> Result<Value, ApiError> {
     let id = decode_id(&raw_id)?;
     blocking(&shared, move |backend| {
-        let mut value = backend.get(&id)?.to_json();
+        let article = backend.get(&id)?;
+        let mut value = article.to_json();
+        value["category_names"] = json!(backend.categories().names(&article.categories));
         if let Some(story) = backend.story_of(&id)? {
             value["story"] = json!(story);
         }

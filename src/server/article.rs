@@ -1,5 +1,5 @@
 //! `GET /a/{id}`: the page of one article, rendered on the server: its whole text, title,
-//! date, source and source link, tags, categories by readable name, and its related
+//! date, source and source link, tags, categories by the index's readable names, and its related
 //! articles linked to their own pages. Every text is escaped; the only script fetches the
 //! story's other outlets when the article JSON has a story. Unknown ids get a readable
 //! 404 page, as do other errors (their status kept).
@@ -18,7 +18,7 @@ use crate::config::MAX_RELATED;
 use crate::error::Code;
 use crate::post::{Article, format_date};
 use crate::search::Related;
-use crate::search::categories;
+use crate::search::categories::Categories;
 use crate::search::highlight::escape_html;
 
 /// The page around the article (styles, header, the story script).
@@ -34,14 +34,14 @@ pub(crate) async fn page(shared: Arc<Shared>, raw_id: String) -> Response {
             blocking(&shared, move |backend| {
                 let article = backend.get(&id)?;
                 let related = backend.related(&id, MAX_RELATED)?;
-                Ok((article, related))
+                Ok((article, related, backend.categories()))
             })
             .await
         }
         Err(e) => Err(e),
     };
     let (status, html) = match found {
-        Ok((article, related)) => (StatusCode::OK, render(&article, &related)),
+        Ok((article, related, names)) => (StatusCode::OK, render(&article, &related, &names)),
         Err(e) => (e.status(), render_error(&e)),
     };
     super::html_page(html, status)
@@ -58,8 +58,8 @@ fn web_link(url: &str) -> Option<&str> {
     (lower.starts_with("http://") || lower.starts_with("https://")).then_some(url)
 }
 
-/// The whole page of `article` with its `related` articles.
-fn render(article: &Article, related: &[Related]) -> String {
+/// The whole page of `article` with its `related` articles, its categories named by `names`.
+fn render(article: &Article, related: &[Related], names: &Categories) -> String {
     let mut main = String::new();
     // Writing into a String cannot fail; the results are ignored for that reason.
     let _ = write!(
@@ -92,7 +92,7 @@ fn render(article: &Article, related: &[Related]) -> String {
         &mut main,
         "categories",
         "分类",
-        article.categories.iter().map(|c| categories::name(c)),
+        article.categories.iter().map(|c| names.name(c)),
     );
     chips(&mut main, "tags", "标签", article.tags.iter().map(|t| format!("#{t}")));
     main.push_str("<div class=\"body\">\n");

@@ -29,8 +29,9 @@ pub fn corpus() -> Option<PathBuf> {
 }
 
 /// The keys of every hit, in the JSON of `xinwen search --json` and of `/api/search`, sorted.
-pub const HIT_KEYS: [&str; 10] = [
+pub const HIT_KEYS: [&str; 11] = [
     "categories",
+    "category_names",
     "date",
     "id",
     "score",
