@@ -61,21 +61,6 @@ impl Categories {
     pub fn names(&self, codes: &[String]) -> Vec<String> {
         codes.iter().map(|c| self.name(c).to_string()).collect()
     }
-
-    /// Codes in the table.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// Whether the table names nothing.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-}
-
-/// The readable name of category `code` in the built-in table, or the code itself.
-pub fn name(code: &str) -> &str {
-    BUILT_IN_TABLE.names.get(code).map_or(code, String::as_str)
 }
 
 /// The `code = name` lines of `text`: blank lines and `#` comments are skipped; any other
@@ -125,10 +110,11 @@ mod tests {
 
     #[test]
     fn the_built_in_table_names_the_corpus_categories_and_has_no_bad_line() {
-        assert_eq!(name("cls"), "财联社");
-        assert_eq!(name("xinwenlianbo"), "新闻联播");
-        assert_eq!(name("caijing"), "财经");
-        assert_eq!(name("no-such-code"), "no-such-code");
+        let table = Categories::builtin();
+        assert_eq!(table.name("cls"), "财联社");
+        assert_eq!(table.name("xinwenlianbo"), "新闻联播");
+        assert_eq!(table.name("caijing"), "财经");
+        assert_eq!(table.name("no-such-code"), "no-such-code");
         let lines = BUILT_IN
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))

@@ -307,18 +307,18 @@ pub fn read_synonyms(path: &Path) -> Result<WordList<Vec<Vec<String>>>, WordsErr
 /// Reads an aliases file: `名称 = 代码` adds a pair, `!名称 = 代码` vetoes one (see
 /// [`aliases::parse_edits`]).
 pub fn read_aliases(path: &Path) -> Result<WordList<AliasEdits>, WordsError> {
-    let text = read_limited(path)?;
-    let list = aliases::parse_edits(&text).map_err(|(line, reason)| line_error(line, reason))?;
-    Ok(WordList::File {
-        path: absolute(path),
-        list,
-    })
+    read_lines_file(path, aliases::parse_edits)
 }
 
 /// Reads a category names file: `code = name` lines (see [`categories::parse`]).
 pub fn read_categories(path: &Path) -> Result<WordList<CategoryNames>, WordsError> {
+    read_lines_file(path, categories::parse)
+}
+
+/// Reads a file whose parser refuses a bad line by its number and the rule it broke.
+fn read_lines_file<T>(path: &Path, parse: fn(&str) -> Result<T, (usize, String)>) -> Result<WordList<T>, WordsError> {
     let text = read_limited(path)?;
-    let list = categories::parse(&text).map_err(|(line, reason)| line_error(line, reason))?;
+    let list = parse(&text).map_err(|(line, reason)| line_error(line, reason))?;
     Ok(WordList::File {
         path: absolute(path),
         list,
