@@ -6,31 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-use common::manifest_dir;
+use common::{arg as path, run_xinwen as run};
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_xinwen"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .env_remove("XINWEN_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run xinwen");
-    (
-        status.code(),
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
 
 /// An index of `fixtures/aliases/` built by the binary.
 fn index() -> (TempDir, PathBuf) {

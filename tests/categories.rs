@@ -7,35 +7,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use common::manifest_dir;
+use common::{arg as path, run_xinwen as run};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use warp::http::StatusCode;
 use xinwen::server::{self, ServerOptions, Shared};
 use xinwen::store::IndexDir;
-
-fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_xinwen"))
-        .args(args)
-        .current_dir(manifest_dir())
-        .env_remove("XINWEN_LOG")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run xinwen");
-    (
-        status.code(),
-        String::from_utf8(stdout).expect("UTF-8"),
-        String::from_utf8(stderr).expect("UTF-8"),
-    )
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
 
 /// `fixtures/stories/` indexed by the binary with a categories file naming `caijing`
 /// 财经要闻 and a code no article has.

@@ -114,6 +114,29 @@ pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the `xinwen` binary from the crate root (plain logs, no colour, no stdin): its
+/// exit code, stdout and stderr.
+pub fn run_xinwen(args: &[&str]) -> (Option<i32>, String, String) {
+    let std::process::Output { status, stdout, stderr } = std::process::Command::new(env!("CARGO_BIN_EXE_xinwen"))
+        .args(args)
+        .current_dir(manifest_dir())
+        .env_remove("XINWEN_LOG")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run xinwen");
+    (
+        status.code(),
+        String::from_utf8(stdout).expect("UTF-8"),
+        String::from_utf8(stderr).expect("UTF-8"),
+    )
+}
+
+/// A path as the `&str` argument a command line takes.
+pub fn arg(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
 /// A path under `fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
     manifest_dir().join("fixtures").join(relative)
