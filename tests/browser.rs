@@ -423,13 +423,23 @@ fn skip(why: &str) {
     eprintln!("skip: {why}");
 }
 
-#[test]
-fn search_page_in_a_real_browser() {
+/// chromedriver and Chromium, or `None` after [`skip`] said which is missing.
+fn browser_programs() -> Option<(PathBuf, PathBuf)> {
     let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
-        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
+        skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
+        return None;
     };
     let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
-        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+        skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+        return None;
+    };
+    Some((chromedriver, chromium))
+}
+
+#[test]
+fn search_page_in_a_real_browser() {
+    let Some((chromedriver, chromium)) = browser_programs() else {
+        return;
     };
     let started = Instant::now();
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
@@ -686,11 +696,8 @@ fn search_page_in_a_real_browser() {
 /// Issue 13: an article without a URL is read on its own page, opened from the search page.
 #[test]
 fn article_page_in_a_real_browser() {
-    let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
-        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
-    };
-    let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
-        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+    let Some((chromedriver, chromium)) = browser_programs() else {
+        return;
     };
     let work = TempDir::new().expect("a temporary directory");
     let agent = agent();
@@ -748,11 +755,8 @@ fn article_page_in_a_real_browser() {
 /// (tests/stories.rs); pmi-services and the two short flashes are stories of their own.
 #[test]
 fn story_collapse_in_a_real_browser() {
-    let Some(chromedriver) = find_program("/usr/bin/chromedriver", &["chromedriver"]) else {
-        return skip("chromedriver is not installed (/usr/bin/chromedriver or on PATH)");
-    };
-    let Some(chromium) = find_program("/usr/bin/chromium", &["chromium", "chromium-browser", "google-chrome"]) else {
-        return skip("Chromium is not installed (/usr/bin/chromium or on PATH)");
+    let Some((chromedriver, chromium)) = browser_programs() else {
+        return;
     };
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
     let work = TempDir::new().expect("a temporary directory");
