@@ -119,6 +119,75 @@ fn a_snapshot_restored_into_a_new_directory_searches_exactly_the_same() {
     assert_eq!(listing(&restored_root), [".xinwen.lock", "CURRENT", "gen-000001"]);
 }
 
+/// `xinwen search --json` ids of `query`, through the binary.
+fn cli_ids(index: &Path, query: &str) -> Vec<String> {
+    let (code, stdout, stderr) = xinwen(&["search", "--index", text(index), "--json", "--limit", "100", query]);
+    assert_eq!(code, Some(0), "{query}: {stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("search JSON");
+    json["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .map(|h| h["id"].as_str().expect("an id").to_string())
+        .collect()
+}
+
+/// `xinwen stats --json`'s aliases, and `xinwen get --json ID`'s category names.
+fn settings_seen(index: &Path, id: &str) -> (serde_json::Value, serde_json::Value) {
+    let (code, stdout, stderr) = xinwen(&["stats", "--index", text(index), "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let stats: serde_json::Value = serde_json::from_str(&stdout).expect("stats JSON");
+    let (code, stdout, stderr) = xinwen(&["get", "--index", text(index), "--json", id]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let article: serde_json::Value = serde_json::from_str(&stdout).expect("article JSON");
+    (stats["aliases"].clone(), article["category_names"].clone())
+}
+
+/// The settings files of a generation travel with its snapshot: the aliases learned from
+/// the articles (`aliases.json`), the operator's alias edits and category names (in the
+/// manifest). Restored without them, 600519 would no longer find the article that only
+/// names 贵州茅台.
+#[test]
+fn a_restored_index_keeps_its_learned_aliases_and_settings() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let index = tmp.path().join("index");
+    let edits = tmp.path().join("aliases.txt");
+    std::fs::write(&edits, "星河微电 = 688999\n").expect("write");
+    let names = tmp.path().join("categories.txt");
+    std::fs::write(&names, "caijing = 财经要闻\n").expect("write");
+    let input = fixtures("aliases");
+    for args in [
+        vec!["index", "--index", text(&index), text(&input)],
+        vec!["index", "--index", text(&index), "--aliases", text(&edits)],
+        vec![
+            "index",
+            "--index",
+            text(&index),
+            "--categories",
+            text(&names),
+            text(&fixtures("stories")),
+        ],
+    ] {
+        let (code, stdout, stderr) = xinwen(&args);
+        assert_eq!(code, Some(0), "{args:?}: {stdout}{stderr}");
+    }
+    let expected = (json!({"source": text(&edits), "pairs": 2}), json!(["财经要闻"]));
+    assert_eq!(settings_seen(&index, "pmi-wire"), expected);
+    let moutai = ["moutai-code", "moutai-3", "moutai-2", "moutai-1", "moutai-name"];
+    assert_eq!(cli_ids(&index, "600519"), moutai);
+    assert_eq!(cli_ids(&index, "688999"), ["rare-1", "rare-name"]);
+
+    let out = tmp.path().join("backup.tar");
+    let (code, _, stderr) = xinwen(&["snapshot", "--index", text(&index), text(&out)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let restored = tmp.path().join("elsewhere/index");
+    let (code, _, stderr) = xinwen(&["restore", "--index", text(&restored), text(&out)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(settings_seen(&restored, "pmi-wire"), expected);
+    assert_eq!(cli_ids(&restored, "600519"), moutai, "the learned pair came along");
+    assert_eq!(cli_ids(&restored, "688999"), ["rare-1", "rare-name"]);
+}
+
 #[test]
 fn an_operator_checks_a_snapshot_with_sha256sum_and_tar() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -34,8 +34,8 @@ struct Pinned {
     segments: Vec<String>,
     /// The committed meta, as tantivy serializes it.
     meta: Vec<u8>,
-    /// The generation's other files (xinwen.json, the user dictionary, the segments'
-    /// files), by name, in tar order.
+    /// The generation's other files (xinwen.json, the user dictionary, the learned
+    /// aliases, the segments' files), by name, in tar order.
     files: Vec<(String, File)>,
 }
 
@@ -220,6 +220,13 @@ fn pin_generation(dir: &IndexDir, generation: &Path) -> Result<Pinned, SnapshotE
     let mut names = vec![store::MANIFEST.to_string()];
     if open.manifest.user_dict {
         names.push(store::USER_DICT.to_string());
+    }
+    // The learned aliases live beside the manifest, not in it: without them a restored
+    // index would stop finding a company by its code. Jobs replace the file by a rename
+    // and never remove it, so once seen it opens; an index built before aliases has none.
+    // (The operator's alias edits and category names are in the manifest.)
+    if generation.join(crate::local::aliases::FILE).is_file() {
+        names.push(crate::local::aliases::FILE.to_string());
     }
     // Every segment file meta.json names, but a delete bitset only where the segment has
     // deletes, and no temporary store (tantivy lists those as candidates that may be absent).
