@@ -142,3 +142,133 @@ fn a_bad_aliases_file_is_refused_by_line() {
         serde_json::json!({"source": "builtin", "pairs": 1})
     );
 }
+
+/// `xinwen analyze --query --json TEXT` on `index`: the first concept of the plan.
+fn plan_concept(index: &Path, text: &str) -> Value {
+    let (code, stdout, stderr) = run(&["analyze", "--index", path(index), "--query", "--json", text]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let analysis: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    analysis["plan"]["groups"][0][0]["concepts"][0].clone()
+}
+
+#[test]
+fn analyze_shows_a_code_widened_to_its_learned_name_and_back() {
+    let (_work, index) = index();
+    assert_eq!(
+        plan_concept(&index, "600519"),
+        serde_json::json!({
+            "text": "600519", "literal": null,
+            "alternatives": [{"terms": ["600519"], "offsets": [0], "weight": 1.0}],
+            "prefixes": [], "status": "searched", "weak": false, "dropped": [],
+            "expansions": [
+                {"from": "600519", "to": ["贵州茅台"], "kind": "alias", "source": "learned"},
+                {"from": "600519", "to": ["600,519", "六十万零五百一十九"], "kind": "number"}
+            ],
+            "numbers": [
+                {"form": "600,519", "literal": "600519", "words": ["600", "519"], "score": 0.8},
+                {"form": "六十万零五百一十九", "literal": "六十万零五百一十九", "words": [], "score": 0.8}
+            ]
+        })
+    );
+    // Typed with its exchange, the bare code is searched too.
+    assert_eq!(
+        plan_concept(&index, "600519.SH")["expansions"],
+        serde_json::json!([{"from": "600519.SH", "to": ["600519", "贵州茅台"], "kind": "alias", "source": "learned"}])
+    );
+    assert_eq!(
+        plan_concept(&index, "贵州茅台")["expansions"],
+        serde_json::json!([{"from": "贵州茅台", "to": ["600519"], "kind": "alias", "source": "learned"}])
+    );
+    // A pair seen in too few articles is no alias: the code is only a number.
+    assert_eq!(
+        plan_concept(&index, "300750")["expansions"],
+        serde_json::json!([{"from": "300750", "to": ["300,750", "三十万零七百五十"], "kind": "number"}])
+    );
+    let (code, stdout, stderr) = run(&["analyze", "--index", path(&index), "--query", "600519"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("\n      concept 600519 — matched as a word\n        scores: 600519 ×1\n        also finds 贵州茅台 (company alias, learned from the articles)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn analyze_names_an_alias_from_the_file_and_a_vetoed_one_widens_nothing() {
+    let (work, index) = index();
+    let file = work.path().join("aliases.txt");
+    std::fs::write(&file, "!贵州茅台 = 600519\n星河微电 = 688999.SH\n").expect("write");
+    let (code, stdout, stderr) = run(&["index", "--index", path(&index), "--aliases", path(&file)]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        plan_concept(&index, "688999")["expansions"][0],
+        serde_json::json!({"from": "688999", "to": ["星河微电"], "kind": "alias", "source": "user"})
+    );
+    assert_eq!(
+        plan_concept(&index, "600519")["expansions"],
+        serde_json::json!([{"from": "600519", "to": ["600,519", "六十万零五百一十九"], "kind": "number"}])
+    );
+    let (_, stdout, _) = run(&["analyze", "--index", path(&index), "--query", "星河微电"]);
+    assert!(
+        stdout.contains("        also finds 688999 (company alias, from the aliases file)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explain_says_which_alias_found_an_article_that_only_names_the_company() {
+    let (_work, index) = index();
+    let (code, stdout, stderr) = run(&[
+        "search",
+        "--index",
+        path(&index),
+        "--json",
+        "--explain",
+        "--limit",
+        "10",
+        "600519",
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    let hits = json["hits"].as_array().expect("hits");
+    let hit = |id: &str| {
+        hits.iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("{id} in {json}"))
+    };
+    // (kind, concept, field, expansion) of each part.
+    let parts = |id: &str| -> Vec<Value> {
+        hit(id)["explain"]["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .map(|p| serde_json::json!([p["kind"], p["concept"], p["field"], p.get("expansion")]))
+            .collect()
+    };
+    let alias = serde_json::json!({"from": "600519", "kind": "alias", "source": "learned"});
+    assert_eq!(
+        parts("moutai-name"),
+        [
+            serde_json::json!(["literal", "贵州茅台", "lit", alias]),
+            serde_json::json!(["phrase", "贵州茅台", "body", alias]),
+        ]
+    );
+    // The article with the code typed scores the code itself: no expansion.
+    assert!(
+        parts("moutai-code").iter().all(|p| p[3].is_null()),
+        "{:?}",
+        parts("moutai-code")
+    );
+    let (_, text, _) = run(&[
+        "search",
+        "--index",
+        path(&index),
+        "--explain",
+        "--limit",
+        "10",
+        "600519",
+    ]);
+    assert!(
+        text.contains("\n      +0.6224  phrase 贵州 茅台 in body (tf 1, idf 1.597, norm 1.258, length 11) ×0.4, for 600519 (company alias, learned from the articles)\n"),
+        "{text}"
+    );
+}

@@ -350,6 +350,34 @@ async fn the_api_answers_analyze_and_explained_hits() {
     assert_eq!(plain["hits"][0].get("explain"), None);
 }
 
+/// `mode=query` shows what a word is widened to, and a hit found through another form
+/// says which word typed it stands for (issue 13).
+#[tokio::test]
+async fn the_api_shows_a_synonym_expansion_in_the_plan_and_the_explanation() {
+    let (status, body) = get("/api/analyze?text=%E4%B8%8A%E4%BA%A4%E6%89%80&mode=query").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["plan"]["groups"][0][0]["concepts"][0]["expansions"],
+        json!([{"from": "上交所", "to": ["上海证券交易所"], "kind": "synonym"}])
+    );
+    let (status, body) = get("/api/search?q=%E4%B8%8A%E4%BA%A4%E6%89%80&per_page=100&explain=true").await;
+    assert_eq!(status, 200);
+    let expansions: Vec<&Value> = body["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .flat_map(|h| h["explain"]["parts"].as_array().expect("parts"))
+        .filter_map(|p| p.get("expansion"))
+        .collect();
+    assert!(!expansions.is_empty(), "an article writes another form: {body}");
+    assert!(
+        expansions
+            .iter()
+            .all(|e| **e == json!({"from": "上交所", "kind": "synonym"})),
+        "{expansions:?}"
+    );
+}
+
 /// Runs the binary on the fixture index; stdout and exit code.
 fn xinwen(args: &[&str]) -> (String, i32) {
     static INDEX: std::sync::LazyLock<(tempfile::TempDir, xinwen::store::IndexDir)> =

@@ -223,6 +223,10 @@ fn analyze_shows_the_forms() {
         .filter(|l| l.trim_start().starts_with("or "))
         .map(str::trim)
         .collect();
+    assert!(
+        stdout.contains("\n        also finds 1000亿元, 1,000亿元 (the number written another way)\n"),
+        "{stdout}"
+    );
     assert_eq!(
         forms,
         [
@@ -238,6 +242,11 @@ fn analyze_shows_the_forms() {
         .output()
         .expect("run xinwen analyze --json");
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        plan["plan"]["groups"][0][0]["concepts"][0]["expansions"],
+        serde_json::json!([{"from": "一千亿元", "to": ["1000亿元", "1,000亿元"], "kind": "number"}]),
+        "{plan}"
+    );
     let numbers = &plan["plan"]["groups"][0][0]["concepts"][0]["numbers"];
     assert_eq!(
         numbers,
@@ -246,6 +255,81 @@ fn analyze_shows_the_forms() {
             {"form": "1,000亿元", "literal": "1000亿元", "words": ["1", "000"], "score": 0.8}
         ]),
         "{plan}"
+    );
+}
+
+/// The JSON of each hit's `explain` for `query`, by id.
+fn explained(query: &str) -> Vec<(String, serde_json::Value)> {
+    let request = SearchRequest {
+        limit: 50,
+        explain: true,
+        ..SearchRequest::new(query)
+    };
+    let response = NUMERALS.engine.search(&request).expect("searches");
+    response
+        .hits
+        .into_iter()
+        .map(|h| {
+            let explain = serde_json::to_value(h.explain.as_ref().expect("explained")).expect("serializes");
+            (h.id, explain)
+        })
+        .collect()
+}
+
+/// Explain names the fixed scores of a number's forms: the form an article has, which
+/// number typed it is a form of, and the bonus of the form typed; the parts add up.
+#[test]
+fn explain_names_the_form_found_and_the_number_typed() {
+    let hits = explained("一千亿元");
+    let ids: Vec<&str> = hits.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["num-yiqianyi-han", "num-yiqianyi-comma", "num-yiqianyi-arabic"]);
+    for (id, explain) in &hits {
+        let parts = explain["parts"].as_array().expect("parts");
+        assert!(
+            parts.iter().all(|p| p["kind"] != "other"),
+            "{id}: every part named: {explain:#}"
+        );
+        let sum: f64 = parts.iter().map(|p| p["value"].as_f64().expect("a value")).sum();
+        let score = explain["score"].as_f64().expect("a score");
+        assert!(
+            (sum - score).abs() <= 1e-4 * score.max(1.0),
+            "{id}: {sum} ≠ {score}: {explain:#}"
+        );
+    }
+    let kinds = |explain: &serde_json::Value| -> Vec<String> {
+        let parts = explain["parts"].as_array().expect("parts");
+        parts
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        kinds(&hits[0].1).contains(&"number_typed".to_string()),
+        "{:#}",
+        hits[0].1
+    );
+    let form = |explain: &serde_json::Value| {
+        explain["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .find(|p| p["kind"] == "number_form")
+            .cloned()
+    };
+    assert_eq!(form(&hits[0].1), None, "the typed form scores its words");
+    let mut arabic = form(&hits[2].1).expect("a number_form part");
+    assert_eq!(arabic["value"].as_f64().map(|v| (v * 1e3).round() / 1e3), Some(0.8));
+    arabic["value"] = serde_json::json!(0.8);
+    assert_eq!(
+        arabic,
+        serde_json::json!({
+            "kind": "number_form", "concept": "1000亿元", "field": "lit", "terms": ["1000亿元"],
+            "value": 0.8, "weight": 1.0, "expansion": {"from": "一千亿元", "kind": "number"}
+        })
+    );
+    assert_eq!(
+        form(&hits[1].1).map(|p| p["concept"].clone()),
+        Some(serde_json::json!("1,000亿元"))
     );
 }
 

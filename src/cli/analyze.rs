@@ -5,7 +5,8 @@ use std::io::Write;
 
 use super::terminal::{shown, write_json};
 use super::{IndexLocation, Outcome, open_backend};
-use crate::search::explain::{Analysis, AnalyzeMode, PlanAlternative, PlanConcept, PlanItem, QueryPlan};
+use crate::search::aliases::AliasSource;
+use crate::search::explain::{Analysis, AnalyzeMode, FormKind, PlanAlternative, PlanConcept, PlanItem, QueryPlan};
 
 /// Arguments of `xinwen analyze`.
 #[derive(Debug, clap::Args)]
@@ -144,6 +145,10 @@ fn print_concept(out: &mut impl Write, c: &PlanConcept, indent: &str) -> std::io
     for a in &c.prefixes {
         writeln!(out, "{indent}  scores: {}… (prefix)", terms(&a.terms))?;
     }
+    for e in &c.expansions {
+        let to: Vec<String> = e.to.iter().map(|t| shown(t, &[]).into_owned()).collect();
+        writeln!(out, "{indent}  also finds {} ({})", to.join(", "), form_kind(e.kind))?;
+    }
     for n in &c.numbers {
         let how = match &n.literal {
             Some(l) => format!("must contain {}", shown(l, &[])),
@@ -171,6 +176,20 @@ fn print_concept(out: &mut impl Write, c: &PlanConcept, indent: &str) -> std::io
         )?;
     }
     Ok(())
+}
+
+/// What made a form another form of a query word, in words (`analyze` and `--explain`).
+pub(super) fn form_kind(kind: FormKind) -> &'static str {
+    match kind {
+        FormKind::Synonym => "synonym",
+        FormKind::Alias {
+            source: AliasSource::Learned,
+        } => "company alias, learned from the articles",
+        FormKind::Alias {
+            source: AliasSource::User,
+        } => "company alias, from the aliases file",
+        FormKind::Number => "the number written another way",
+    }
 }
 
 /// Tokens as a phrase reads: `人工 智能`.

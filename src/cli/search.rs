@@ -232,6 +232,13 @@ fn print_explain(out: &mut impl Write, explain: &Explain) -> std::io::Result<()>
         } else if (part.weight - 1.0).abs() > f32::EPSILON {
             line.push_str(&format!(" ×{}", part.weight));
         }
+        if let Some(e) = &part.expansion {
+            line.push_str(&format!(
+                ", for {} ({})",
+                shown(&e.from, &[]),
+                super::analyze::form_kind(e.kind)
+            ));
+        }
         writeln!(out, "{line}")?;
     }
     if let Some(copies) = explain.copies.filter(|&n| n > 1) {

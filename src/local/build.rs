@@ -49,7 +49,7 @@ use crate::error::QueryError;
 use crate::fold;
 use crate::literal::{self, Pattern};
 use crate::schema::Fields;
-use crate::search::explain::PartKind;
+use crate::search::explain::{FormKind, PartExpansion, PartKind};
 use crate::search::highlight::{HighlightGroup, Highlighter};
 use crate::search::numerals;
 use crate::search::query::{Item, ParsedQuery, Scope};
@@ -139,6 +139,9 @@ pub struct Concept {
     /// For a number written in Chinese numerals, the longer numbers it occurs in (二十万
     /// for 十万, [`numerals::longer_numbers`]): an article with one is left out.
     pub not_within: Vec<String>,
+    /// For another form of a typed word ([`Synonym::concept`]): the word typed and what made
+    /// this its form, which its score parts name when explained.
+    pub form_of: Option<PartExpansion>,
 }
 
 /// One other form of a concept, from its synonym group.
@@ -150,8 +153,16 @@ pub struct Synonym {
     pub concept: Concept,
     /// Its weight relative to the typed form (see [`SYNONYM_WEIGHT`]).
     pub weight: f32,
+    /// What made it a form: a synonym group, a company alias, or the number typed written
+    /// another way (scored [`NUMBER_FORM_SCORE`]). The plan shows the same value.
+    pub kind: FormKind,
+}
+
+impl Synonym {
     /// Another written form of the number typed (see [`NUMBER_FORM_SCORE`]).
-    pub number: bool,
+    pub fn is_number(&self) -> bool {
+        self.kind == FormKind::Number
+    }
 }
 
 /// How the words of a query combine.
@@ -313,10 +324,10 @@ impl<'a> Builder<'a> {
     /// (one concept: a phrase when jieba cuts it into several words), else each concept
     /// that is one.
     fn expanded_concepts(&self, text: &str) -> Vec<Concept> {
-        let mut forms = self.words.synonyms_of(text);
+        let mut forms = self.words.forms_of(text);
         // A number's other written forms are a synonym group made on the fly.
         let numbers = numerals::forms(text);
-        forms.extend(numbers.iter().map(String::as_str));
+        forms.extend(numbers.iter().map(|n| (n.as_str(), FormKind::Number)));
         if forms.is_empty() {
             return self.work_out_concepts(text, false, true);
         }
@@ -330,10 +341,9 @@ impl<'a> Builder<'a> {
                 // The typed form keeps literal recall (issue 10: 一千 finds every article that
                 // says 一千, 一千亿 included); only the forms made for it leave out longer numbers.
                 concept.number = number_words(concept);
-                for synonym in concept.synonyms.iter_mut().filter(|s| numbers.contains(&s.form)) {
+                for synonym in concept.synonyms.iter_mut().filter(|s| s.is_number()) {
                     synonym.concept.number = number_words(&synonym.concept);
                     synonym.concept.not_within = numerals::longer_numbers(&synonym.form);
-                    synonym.number = true;
                 }
             }
         }
@@ -343,9 +353,9 @@ impl<'a> Builder<'a> {
     /// The concepts of synonym forms of `typed`, as many as the search's budget allows.
     /// A form is matched by its literal string and scored by its word or phrase only:
     /// covering words would add to its score what the typed form has no counterpart for.
-    fn synonym_forms(&self, typed: &Concept, forms: &[&str]) -> Vec<Synonym> {
+    fn synonym_forms(&self, typed: &Concept, forms: &[(&str, FormKind)]) -> Vec<Synonym> {
         let mut out = Vec::new();
-        for form in forms {
+        for &(form, kind) in forms {
             let left = self.forms_left.get();
             if left == 0 {
                 break;
@@ -358,12 +368,16 @@ impl<'a> Builder<'a> {
                 self.forms_left.set(left - 1);
                 concept.alternatives.truncate(1);
                 concept.prefixes.clear();
+                concept.form_of = Some(PartExpansion {
+                    from: typed.text.clone(),
+                    kind,
+                });
                 let weight = SYNONYM_WEIGHT * self.idf_ratio(typed, concept);
                 out.push(Synonym {
                     form: form.to_string(),
                     concept: concept.clone(),
                     weight,
-                    number: false,
+                    kind,
                 });
             }
         }
@@ -431,7 +445,7 @@ impl<'a> Builder<'a> {
                 c.literal = (phrase || !span.is_ascii()).then(|| span.to_string());
                 c.text = span.to_string();
                 if expand && !c.stop {
-                    let forms = self.words.synonyms_of(span);
+                    let forms = self.words.forms_of(span);
                     if !forms.is_empty() {
                         c.synonyms = self.synonym_forms(&c, &forms);
                     }
@@ -618,6 +632,7 @@ impl<'a> Builder<'a> {
             field: self.fields.title,
             terms: vec![text],
             weight: 1.0,
+            expansion: None,
         }))
     }
 
@@ -952,6 +967,7 @@ fn concept(pieces: &[Piece], group: &[usize], words: &Words) -> Concept {
         synonyms: Vec::new(),
         number: None,
         not_within: Vec::new(),
+        form_of: None,
     }
 }
 
@@ -1007,15 +1023,32 @@ fn literal_concept_query(
     let mut forms = vec![own];
     for synonym in &concept.synonyms {
         let query = form_query(&synonym.concept, fields, literal_field, labels);
-        if synonym.number {
-            forms.push(Box::new(ConstScoreQuery::new(query, NUMBER_FORM_SCORE)));
+        if synonym.is_number() {
+            // A constant hides what it wraps from an explanation: the label names it.
+            let query = Box::new(ConstScoreQuery::new(query, NUMBER_FORM_SCORE));
+            forms.push(labels.wrap(query, || Label {
+                kind: PartKind::NumberForm,
+                concept: synonym.concept.text.clone(),
+                field: literal_field,
+                terms: synonym.concept.literal.iter().map(|t| literal::normalize(t)).collect(),
+                weight: 1.0,
+                expansion: synonym.concept.form_of.clone(),
+            }));
         } else {
             forms.push(Box::new(BoostQuery::new(query, synonym.weight)));
         }
     }
-    if concept.synonyms.iter().any(|s| s.number) {
+    if concept.synonyms.iter().any(Synonym::is_number) {
         let typed = forms.swap_remove(0);
         let bonus: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(AllQuery), NUMBER_TYPED_SCORE));
+        let bonus = labels.wrap(bonus, || Label {
+            kind: PartKind::NumberTyped,
+            concept: concept.text.clone(),
+            field: literal_field,
+            terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
+            weight: 1.0,
+            expansion: None,
+        });
         forms.insert(
             0,
             Box::new(BooleanQuery::new(vec![(Occur::Must, typed), (Occur::Should, bonus)])),
@@ -1050,6 +1083,7 @@ fn form_query(concept: &Concept, fields: &[(Field, f32)], literal_field: Field, 
         field: literal_field,
         terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
         weight: LITERAL_WEIGHT,
+        expansion: concept.form_of.clone(),
     });
     let mut clauses = vec![(Occur::Must, literal), (Occur::Should, words)];
     clauses.extend(number.map(|q| (Occur::Must, q)));
@@ -1123,6 +1157,7 @@ fn label(kind: PartKind, concept: &Concept, field: Field, terms: &Alternative, w
         field,
         terms: terms.iter().map(|(_, t)| t.clone()).collect(),
         weight,
+        expansion: concept.form_of.clone(),
     }
 }
 

@@ -24,8 +24,9 @@ use crate::analysis::ChineseAnalyzer;
 use crate::config::{MAX_QUERY_CHARS, MAX_QUERY_WORDS};
 use crate::error::{QueryError, Result};
 use crate::search::explain::{
-    Analysis, AnalyzeMode, AnalyzedToken, Bm25Part, Explain, Matched, PartKind, PlanAlternative, PlanConcept,
-    PlanDropped, PlanField, PlanItem, PlanNumber, PlanPhrase, QueryPlan, RecencyPart, RelaxPlan, ScorePart, TokenKind,
+    Analysis, AnalyzeMode, AnalyzedToken, Bm25Part, Explain, Matched, PartExpansion, PartKind, PlanAlternative,
+    PlanConcept, PlanDropped, PlanExpansion, PlanField, PlanItem, PlanNumber, PlanPhrase, QueryPlan, RecencyPart,
+    RelaxPlan, ScorePart, TokenKind,
 };
 use crate::search::query::{Item, ParsedQuery, Scope};
 use crate::search::{SearchRequest, query};
@@ -47,6 +48,8 @@ pub(crate) struct Label {
     pub terms: Vec<String>,
     /// Its multiplier (field weight × alternative weight).
     pub weight: f32,
+    /// For a clause of another form of a typed word: that word, and what made the form.
+    pub expansion: Option<PartExpansion>,
 }
 
 /// The labels of one search's clauses, when it is explained; otherwise nothing is wrapped
@@ -242,7 +245,7 @@ impl Explained<'_> {
             .and_then(|id| self.labels.get(id))
         {
             let bm25 = match label.kind {
-                PartKind::ExactTitle => None,
+                PartKind::ExactTitle | PartKind::NumberForm | PartKind::NumberTyped => None,
                 _ => bm25_figures(&node["details"]),
             };
             parts.push(ScorePart {
@@ -254,6 +257,7 @@ impl Explained<'_> {
                 weight: label.weight,
                 bm25,
                 recency: None,
+                expansion: label.expansion,
             });
             return;
         }
@@ -294,6 +298,7 @@ impl Explained<'_> {
                 weight: 1.0,
                 bm25: None,
                 recency: None,
+                expansion: None,
             }),
             _ => {}
         }
@@ -324,6 +329,7 @@ impl Explained<'_> {
                 weight: bonus.weight,
                 bm25: None,
                 recency: None,
+                expansion: None,
             });
         }
         if let Some(half_life) = self.request.recency_days {
@@ -343,6 +349,7 @@ impl Explained<'_> {
                         age_days,
                         half_life_days: half_life,
                     }),
+                    expansion: None,
                 });
             }
         }
@@ -589,10 +596,11 @@ fn plan_concept(concept: &Concept, searched: bool) -> PlanConcept {
                 max_doc_freq: build::COVER_MAX_DOC_FREQ,
             })
             .collect(),
+        expansions: expansions(concept),
         numbers: concept
             .synonyms
             .iter()
-            .filter(|s| s.number)
+            .filter(|s| s.is_number())
             .map(|s| PlanNumber {
                 form: s.form.clone(),
                 literal: s.concept.literal.as_deref().map(literal::normalize),
@@ -601,6 +609,23 @@ fn plan_concept(concept: &Concept, searched: bool) -> PlanConcept {
             })
             .collect(),
     }
+}
+
+/// The forms a concept is widened to, one entry per kind in the order first searched: read
+/// from the synonyms the query is built with, so the plan and the search cannot disagree.
+fn expansions(concept: &Concept) -> Vec<PlanExpansion> {
+    let mut out: Vec<PlanExpansion> = Vec::new();
+    for synonym in &concept.synonyms {
+        match out.iter_mut().find(|e| e.kind == synonym.kind) {
+            Some(expansion) => expansion.to.push(synonym.form.clone()),
+            None => out.push(PlanExpansion {
+                from: concept.text.clone(),
+                to: vec![synonym.form.clone()],
+                kind: synonym.kind,
+            }),
+        }
+    }
+    out
 }
 
 /// The factor of a tantivy `BoostQuery` explanation (`Boost x0.8 of ...`), if it is one.

@@ -91,6 +91,17 @@ const LEAD_WORDS: &[&str] = &[
 /// A name ↔ code pair: the name folded, the code its digits.
 pub type Pair = (String, String);
 
+/// Where an alias in force comes from, as `analyze` and explain show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AliasSource {
+    /// Seen in enough articles (also when the operator's file adds it too: the articles
+    /// alone would make it an alias).
+    Learned,
+    /// Added by the operator's file only.
+    User,
+}
+
 fn is_han(c: char) -> bool {
     matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }
@@ -255,10 +266,11 @@ pub fn parse_edits(text: &str) -> Result<AliasEdits, (usize, String)> {
     Ok(edits)
 }
 
-/// The aliases a query expands with: each form (a name, or a code's digits) → the others.
+/// The aliases a query expands with: each form (a name, or a code's digits) → the others,
+/// each with where its pair comes from.
 #[derive(Debug, Clone, Default)]
 pub struct Aliases {
-    by_form: HashMap<String, Vec<String>>,
+    by_form: HashMap<String, Vec<(String, AliasSource)>>,
     pairs: usize,
 }
 
@@ -274,24 +286,24 @@ impl Aliases {
                 by_code.entry(code).or_default().push((name, n));
             }
         }
-        let mut pairs: Vec<Pair> = Vec::new();
+        let mut pairs: Vec<(Pair, AliasSource)> = Vec::new();
         for (code, mut names) in by_code {
             names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
             let top = names[0].1;
             for (name, _) in names.iter().filter(|(_, n)| *n == top).take(MAX_NAMES_PER_CODE) {
-                pairs.push((name.to_string(), code.to_string()));
+                pairs.push(((name.to_string(), code.to_string()), AliasSource::Learned));
             }
         }
         for pair in &edits.add {
-            if !pairs.contains(pair) {
-                pairs.push(pair.clone());
+            if !pairs.iter().any(|(p, _)| p == pair) {
+                pairs.push((pair.clone(), AliasSource::User));
             }
         }
-        pairs.sort();
-        let mut by_form: HashMap<String, Vec<String>> = HashMap::new();
-        for (name, code) in &pairs {
-            by_form.entry(name.clone()).or_default().push(code.clone());
-            by_form.entry(code.clone()).or_default().push(name.clone());
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut by_form: HashMap<String, Vec<(String, AliasSource)>> = HashMap::new();
+        for ((name, code), source) in &pairs {
+            by_form.entry(name.clone()).or_default().push((code.clone(), *source));
+            by_form.entry(code.clone()).or_default().push((name.clone(), *source));
         }
         Aliases {
             by_form,
@@ -309,25 +321,30 @@ impl Aliases {
         self.pairs == 0
     }
 
-    /// The other forms of a query word (folded): a code's names (and its bare digits when
-    /// typed with an exchange), or a name's codes; empty when it is no alias.
-    pub fn forms_of(&self, folded: &str) -> Vec<&str> {
+    /// The other forms of a query word (folded), each with where its pair comes from: a
+    /// code's names (and its bare digits when typed with an exchange, from the code's first
+    /// pair), or a name's codes; empty when it is no alias.
+    pub fn forms_of(&self, folded: &str) -> Vec<(&str, AliasSource)> {
         if let Some(code) = parse_code(folded) {
             let Some((key, forms)) = self.by_form.get_key_value(&code) else {
                 return Vec::new();
             };
-            let mut out: Vec<&str> = Vec::new();
-            if key != folded {
-                out.push(key);
+            let mut out: Vec<(&str, AliasSource)> = Vec::new();
+            if key != folded
+                && let Some((_, source)) = forms.first()
+            {
+                out.push((key, *source));
             }
-            out.extend(forms.iter().map(String::as_str));
+            out.extend(tagged(forms));
             return out;
         }
-        self.by_form
-            .get(folded)
-            .map(|f| f.iter().map(String::as_str).collect())
-            .unwrap_or_default()
+        self.by_form.get(folded).map(|f| tagged(f)).unwrap_or_default()
     }
+}
+
+/// Forms as borrowed text with their sources.
+fn tagged(forms: &[(String, AliasSource)]) -> Vec<(&str, AliasSource)> {
+    forms.iter().map(|(form, source)| (form.as_str(), *source)).collect()
 }
 
 #[cfg(test)]
@@ -410,16 +427,22 @@ mod tests {
         .collect();
         let aliases = Aliases::new(&counts, &AliasEdits::default());
         assert_eq!(aliases.len(), 2);
-        assert_eq!(aliases.forms_of("600519"), vec!["贵州茅台"]);
-        assert_eq!(aliases.forms_of("600519.sh"), vec!["600519", "贵州茅台"]);
-        assert_eq!(aliases.forms_of("贵州茅台"), vec!["600519"]);
+        let learned = |forms: &[&'static str]| forms.iter().map(|f| (*f, AliasSource::Learned)).collect::<Vec<_>>();
+        assert_eq!(aliases.forms_of("600519"), learned(&["贵州茅台"]));
+        assert_eq!(aliases.forms_of("600519.sh"), learned(&["600519", "贵州茅台"]));
+        assert_eq!(aliases.forms_of("贵州茅台"), learned(&["600519"]));
         assert!(aliases.forms_of("000001").is_empty());
+        // A pair the file adds is the user's, unless the articles make it an alias anyway.
         let edits = AliasEdits {
-            add: vec![("平安银行".into(), "000001".into())],
+            add: vec![
+                ("平安银行".into(), "000001".into()),
+                ("贵州茅台".into(), "600519".into()),
+            ],
             veto: vec![("宁德时代".into(), "300750".into())],
         };
         let aliases = Aliases::new(&counts, &edits);
-        assert_eq!(aliases.forms_of("000001"), vec!["平安银行"]);
+        assert_eq!(aliases.forms_of("000001"), vec![("平安银行", AliasSource::User)]);
+        assert_eq!(aliases.forms_of("600519"), learned(&["贵州茅台"]));
         assert!(aliases.forms_of("宁德时代").is_empty());
     }
 

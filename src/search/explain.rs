@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::error::QueryError;
+use crate::search::aliases::AliasSource;
 
 /// How `analyze` reads a text: as an article is indexed, or as a query is searched.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -177,9 +178,52 @@ pub struct PlanConcept {
     pub weak: bool,
     /// Alternatives left out as too costly for what they add.
     pub dropped: Vec<PlanDropped>,
+    /// The other forms it is widened to (synonyms, company aliases, a number's other
+    /// written forms), grouped by what made them forms, in the order they are searched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expansions: Vec<PlanExpansion>,
     /// Other written forms of a number typed (`1000亿` for `一千亿`), each also found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub numbers: Vec<PlanNumber>,
+}
+
+/// What made a form another form of a query word (serialised as its `kind`, with the
+/// `source` of an alias).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FormKind {
+    /// Another entry of the word's synonym group.
+    Synonym,
+    /// A company's name for its stock code, or its code for its name.
+    Alias {
+        /// Learned from the articles, or added by the operator's file.
+        source: AliasSource,
+    },
+    /// Another way to write the number typed (`1000亿` for `一千亿`).
+    Number,
+}
+
+/// A query word widened to other forms: an article with any of them matches too, ranked
+/// below one with the form typed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanExpansion {
+    /// The word as typed.
+    pub from: String,
+    /// The forms it also finds, in the order they are searched.
+    pub to: Vec<String>,
+    /// What made them its forms.
+    #[serde(flatten)]
+    pub kind: FormKind,
+}
+
+/// The query word a score part's form was widened from (see [`PlanExpansion`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PartExpansion {
+    /// The word as typed.
+    pub from: String,
+    /// What made the part's form one of its forms.
+    #[serde(flatten)]
+    pub kind: FormKind,
 }
 
 /// Another written form of a number typed, and how it is matched.
@@ -272,6 +316,11 @@ pub enum PartKind {
     Proximity,
     /// Freshness: the score so far times (factor − 1).
     Recency,
+    /// Another written form of a number typed, found: a fixed score, as the forms' words
+    /// do not compare.
+    NumberForm,
+    /// The form of a number typed, found: a fixed bonus over its other forms.
+    NumberTyped,
     /// A part of the score no clause names (a safeguard: the parts still add up).
     Other,
 }
@@ -299,6 +348,10 @@ pub struct ScorePart {
     /// For recency: the factor the score was multiplied by, and the article's age.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recency: Option<RecencyPart>,
+    /// When the part matched another form of a query word (a synonym, an alias, a
+    /// number's other form): the word typed, and what made this its form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expansion: Option<PartExpansion>,
 }
 
 /// The figures of one BM25 score: `value = weight × idf × (k1 + 1) × tf / (tf + norm)`.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::fold;
 use crate::search::aliases::{self, AliasEdits, Aliases};
 use crate::search::categories::{self, CategoryNames};
+use crate::search::explain::FormKind;
 
 /// Largest stop-word or synonyms file read.
 pub const MAX_WORDS_FILE_BYTES: u64 = 1024 * 1024;
@@ -255,20 +256,20 @@ impl Words {
 
     /// The other entries of the synonym group `text` is an entry of (folded, whitespace
     /// collapsed), in the group's order, then its company aliases (a name's codes, a
-    /// code's names); empty when it is in none.
-    pub fn synonyms_of(&self, text: &str) -> Vec<&str> {
+    /// code's names), each with what made it a form of `text`; empty when it is in none.
+    pub fn forms_of(&self, text: &str) -> Vec<(&str, FormKind)> {
         let key = fold::fold_value(text);
-        let mut forms: Vec<&str> = match self.by_entry.get(&key) {
+        let mut forms: Vec<(&str, FormKind)> = match self.by_entry.get(&key) {
             Some(&g) => self.groups[g]
                 .iter()
                 .filter(|e| **e != key)
-                .map(String::as_str)
+                .map(|e| (e.as_str(), FormKind::Synonym))
                 .collect(),
             None => Vec::new(),
         };
-        for form in self.aliases.forms_of(&key) {
-            if form != key && !forms.contains(&form) {
-                forms.push(form);
+        for (form, source) in self.aliases.forms_of(&key) {
+            if form != key && !forms.iter().any(|(f, _)| *f == form) {
+                forms.push((form, FormKind::Alias { source }));
             }
         }
         forms
@@ -512,7 +513,7 @@ mod tests {
     }
 
     #[test]
-    fn synonyms_of_folds_the_typed_form() {
+    fn forms_of_folds_the_typed_form() {
         let settings = WordSettings {
             stopwords: WordList::Off,
             synonyms: WordList::File {
@@ -523,8 +524,8 @@ mod tests {
             categories: WordList::Builtin,
         };
         let words = Words::from_settings(&settings).expect("words");
-        assert_eq!(words.synonyms_of("中國人民銀行"), vec!["央行"]);
-        assert!(words.synonyms_of("银行").is_empty());
+        assert_eq!(words.forms_of("中國人民銀行"), vec![("央行", FormKind::Synonym)]);
+        assert!(words.forms_of("银行").is_empty());
         assert!(!words.is_stopword("的"));
     }
 }
