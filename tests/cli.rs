@@ -276,12 +276,30 @@ fn search_exits_2_with_a_one_line_message_on_a_bad_argument() {
             &["title:("][..],
             "xinwen: empty query: give at least one word to search for, or a filter",
         ),
+        // A value flag: a word after it is never taken for a query word.
+        (
+            &["--collapse", "茅台", "上海"][..],
+            "xinwen: `collapse` may be `title` (one result per headline), `story` (one per story) or `none`, not \"茅台\"",
+        ),
     ] {
         let out = search(args);
         assert_eq!(out.code, Some(2), "{args:?}: {out:?}");
         assert_eq!(out.stderr, format!("{message}\n"), "{args:?}: {out:?}");
         assert_eq!(out.stdout, "", "{args:?}: {out:?}");
     }
+}
+
+/// `--collapse` needs its value (story, title or none), as `collapse=` does.
+#[test]
+fn search_collapse_without_a_value_is_a_usage_error() {
+    let out = search(&["上海", "--collapse"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert_eq!(
+        out.stderr.lines().next(),
+        Some("error: a value is required for '--collapse <story|title|none>' but none was supplied"),
+        "{out:?}"
+    );
+    assert_eq!(out.stdout, "", "{out:?}");
 }
 
 #[test]

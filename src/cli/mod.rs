@@ -195,12 +195,21 @@ pub fn options_first(args: Vec<OsString>) -> Result<Vec<OsString>, clap::Error> 
                         format!("unexpected argument '--{name}' found"),
                     ));
                 };
-                out.push(arg.clone());
-                if !inline_value
-                    && known.get_action().takes_values()
-                    && let Some(value) = rest.next()
-                {
-                    out.push(value.clone());
+                if inline_value || !known.get_action().takes_values() {
+                    out.push(arg.clone());
+                } else if let Some(value) = rest.next() {
+                    out.extend([arg.clone(), value.clone()]);
+                } else {
+                    // Moved before the words, it would take the first one for its value.
+                    let value = known
+                        .get_value_names()
+                        .map(|names| names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default();
+                    let mut search = search.clone();
+                    return Err(search.error(
+                        clap::error::ErrorKind::InvalidValue,
+                        format!("a value is required for '--{name} <{value}>' but none was supplied"),
+                    ));
                 }
             }
             None => words.push(arg.clone()),
@@ -275,6 +284,14 @@ mod tests {
         let index = ["xinwen", "index", "fixtures", "--rebuild"];
         assert_eq!(reordered(&index), Ok(index.map(String::from).to_vec()));
         assert_eq!(reordered(&["xinwen"]), Ok(vec!["xinwen".into()]));
+    }
+
+    #[test]
+    fn an_option_missing_its_value_after_the_words_is_an_error() {
+        assert_eq!(
+            reordered(&["xinwen", "search", "上海", "--collapse"]),
+            Err(clap::error::ErrorKind::InvalidValue.to_string())
+        );
     }
 
     #[test]

@@ -42,11 +42,11 @@ pub struct SearchArgs {
     // a wrong one is still the one-line `invalid sort` message every front door gives.
     #[arg(long, value_name = "relevance|date", default_value = "relevance")]
     sort: String,
-    /// One result per title (bare `--collapse`, syndicated copies) or per story
-    /// (`--collapse story`: copies under any headline), with the number of copies.
-    // An optional value takes the next word: `--collapse 上海` (the old bare flag before
-    // the query) is title collapsing with that word put back into the query.
-    #[arg(long, value_name = "title|story", num_args = 0..=1, default_missing_value = "title")]
+    /// One result per story (copies under any headline) or per title (syndicated copies),
+    /// with the number of copies; `none` shows every article.
+    // A plain value, parsed as the API's `collapse=` is, so a wrong one is the same
+    // one-line `invalid collapse` message; a bare flag used to take the next query word.
+    #[arg(long, value_name = "story|title|none")]
     collapse: Option<String>,
     /// Favour fresh articles: scores count up to double, halving every DAYS days of age.
     #[arg(long, value_name = "DAYS")]
@@ -67,23 +67,13 @@ impl TryFrom<&SearchArgs> for SearchRequest {
     type Error = QueryError;
 
     /// The request the arguments ask for, checked ([`SearchRequest::validate`]): dates,
-    /// then the order, then the limits, so the first mistake is the one reported.
+    /// then the order and collapsing, then the limits, so the first mistake is the one
+    /// reported.
     fn try_from(args: &SearchArgs) -> Result<Self, QueryError> {
         let date =
             |raw: &Option<String>, name, upper| raw.as_deref().map(|d| parse_date_filter(name, d, upper)).transpose();
-        let (collapse, taken) = match args.collapse.as_deref() {
-            None => (Collapse::None, None),
-            Some("none") => (Collapse::None, None),
-            Some("title") => (Collapse::Title, None),
-            Some("story") => (Collapse::Story, None),
-            Some(word) => (Collapse::Title, Some(word)),
-        };
-        let query = taken
-            .into_iter()
-            .chain(args.query.iter().map(String::as_str))
-            .collect::<Vec<_>>();
         let request = SearchRequest {
-            query: query.join(" "),
+            query: args.query.join(" "),
             filters: Filters {
                 tags: args.tags.clone(),
                 categories: args.categories.clone(),
@@ -93,7 +83,12 @@ impl TryFrom<&SearchArgs> for SearchRequest {
             limit: args.limit,
             offset: args.offset,
             sort: args.sort.parse::<Sort>()?,
-            collapse,
+            collapse: args
+                .collapse
+                .as_deref()
+                .map(str::parse::<Collapse>)
+                .transpose()?
+                .unwrap_or_default(),
             recency_days: args.recency,
             explain: args.explain,
             cursor: args.cursor.as_deref().map(Cursor::decode).transpose()?,
@@ -254,8 +249,15 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
 
+    /// The request of `xinwen search ARGS`, options after the query moved first as `main`
+    /// does.
     fn request(args: &[&str]) -> Result<SearchRequest, QueryError> {
-        let argv = ["xinwen", "search"].iter().chain(args).copied();
+        let argv = ["xinwen", "search"]
+            .iter()
+            .chain(args)
+            .map(std::ffi::OsString::from)
+            .collect();
+        let argv = crate::cli::options_first(argv).expect("known options");
         match Cli::try_parse_from(argv).map(|cli| cli.command) {
             Ok(Command::Search(args)) => SearchRequest::try_from(&args),
             other => panic!("not a search: {other:?}"),
@@ -295,5 +297,27 @@ mod tests {
             request(&["--limit", "101", "上海"]),
             Err(QueryError::InvalidLimit { given: 101, max: 100 })
         );
+        assert_eq!(
+            request(&["--collapse", "茅台", "--limit", "0", "上海"]),
+            Err(QueryError::InvalidCollapse { given: "茅台".into() })
+        );
+    }
+
+    #[test]
+    fn collapse_takes_one_of_its_values_and_never_a_query_word() {
+        let collapse = |args: &[&str]| request(args).map(|r| (r.collapse, r.query));
+        assert_eq!(
+            collapse(&["--collapse", "story", "茅台"]),
+            Ok((Collapse::Story, "茅台".into()))
+        );
+        assert_eq!(
+            collapse(&["茅台", "--collapse", "title"]),
+            Ok((Collapse::Title, "茅台".into()))
+        );
+        assert_eq!(
+            collapse(&["--collapse", "none", "茅台"]),
+            Ok((Collapse::None, "茅台".into()))
+        );
+        assert_eq!(collapse(&["茅台"]), Ok((Collapse::None, "茅台".into())));
     }
 }
