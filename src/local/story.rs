@@ -21,7 +21,7 @@ use crate::schema::Fields;
 
 /// Characters in a shingle: long enough that two different flashes on one topic share
 /// few, short enough that a changed word spoils only a few.
-const SHINGLE: usize = 5;
+pub const SHINGLE: usize = 5;
 /// Hash functions of a signature.
 pub(crate) const HASHES: usize = 64;
 /// Rows of a band: with 16 bands of 4, copies of similarity 0.75 share a band with
@@ -30,10 +30,10 @@ const ROWS: usize = 4;
 /// Bands of a signature.
 pub(crate) const BANDS: usize = HASHES / ROWS;
 /// Estimated Jaccard similarity from which two bodies are copies of one story.
-pub(crate) const THRESHOLD: f64 = 0.75;
+pub const THRESHOLD: f64 = 0.75;
 /// Folded bodies shorter than this found their own story: a few shingles cannot tell a
 /// copy from another one-line flash of the same kind ("沪指收涨0.5%").
-pub(crate) const MIN_CHARS: usize = 40;
+pub const MIN_CHARS: usize = 40;
 /// Candidates examined per article, so a band shared by thousands (boilerplate) costs
 /// no more than a few.
 const MAX_CANDIDATES: usize = 32;
