@@ -114,7 +114,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let codes: Vec<String> = pair_articles
         .keys()
-        .filter(|c| !engine.words().synonyms_of(c).is_empty())
+        .filter(|c| !engine.words().forms_of(c).is_empty())
         .cloned()
         .collect();
     println!("learned codes: {}", codes.len());
@@ -126,8 +126,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for code in sample {
         let names: Vec<String> = engine
             .words()
-            .synonyms_of(&code)
+            .forms_of(&code)
             .into_iter()
+            .map(|(form, _)| form)
             .filter(|f| parse_code(f).is_none())
             .map(str::to_string)
             .collect();

@@ -376,9 +376,9 @@ fn alias_forms(engine: &Engine) -> Result<Vec<String>, String> {
     let file: CountsFile = serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut forms = BTreeSet::new();
     for (_, code, _) in file.pairs {
-        let names = engine.words().synonyms_of(&code);
+        let names = engine.words().forms_of(&code);
         if !names.is_empty() {
-            forms.extend(names.into_iter().map(str::to_string));
+            forms.extend(names.into_iter().map(|(name, _)| name.to_string()));
             forms.insert(code);
         }
     }
