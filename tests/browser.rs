@@ -774,7 +774,7 @@ fn story_collapse_in_a_real_browser() {
     };
     let report = xinwen::indexer::run(&IndexDir::new(&dir), &[common::fixture("stories")], &options, &Silent)
         .expect("index fixtures/stories");
-    assert_eq!((report.new, report.rejected), (7, 0));
+    assert_eq!((report.new, report.rejected), (10, 0));
     let (_server, base) = serve(&agent, &dir, &work.path().join("server.log"));
     let (_driver, driver_url) = start_driver(&agent, &chromedriver);
     let browser = Browser::start(agent.clone(), &driver_url, &chromium, &work.path().join("profile"));

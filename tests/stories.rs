@@ -1,7 +1,8 @@
 //! Issue 13, "one story, many outlets": story ids assigned at index time, `collapse=story`,
 //! `GET /api/stories/{id}`, deletion and incremental jobs. Fixtures: `fixtures/stories/`
 //! (`base.jsonl`: one flash carried by three outlets, a similar-topic article, two short
-//! flashes; `later.jsonl`: a fourth copy).
+//! flashes; `later.jsonl`: a fourth copy; `daily.jsonl`: a notice repeated word for word
+//! three days later).
 
 mod common;
 
@@ -116,6 +117,24 @@ fn collapse_story_lists_one_hit_per_story_with_its_copies_newest_first() {
         groups(&engine, &by_date("\"东岸快讯\"", Collapse::Story)),
         [("pmi-east".to_string(), Some(1), vec![])]
     );
+}
+
+#[test]
+fn the_same_notice_on_another_day_is_another_story() {
+    let daily = common::fixture("stories/daily.jsonl");
+    let (_tmp, dir, report) = common::build_index(std::slice::from_ref(&daily));
+    assert_eq!(report.new, 3);
+    let engine = Engine::open(&dir).expect("open");
+    let s = stories(&engine, &["omo-fri", "omo-fri-copy", "omo-mon"]);
+    assert_eq!(s[0], s[1], "another outlet's copy six minutes later");
+    assert_ne!(s[0], s[2], "the same words three days later are a new item");
+    // Also when the later day comes in a later job, against the committed index.
+    let (_tmp, dir, _) = common::build_index(&[base()]);
+    indexer::run(&dir, &[daily], &IndexOptions::default(), &Silent).expect("index daily");
+    let engine = Engine::open(&dir).expect("open");
+    let s = stories(&engine, &["omo-fri", "omo-fri-copy", "omo-mon"]);
+    assert_eq!(s[0], s[1]);
+    assert_ne!(s[0], s[2]);
 }
 
 #[test]

@@ -14,6 +14,7 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
+use time::OffsetDateTime;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use crate::fold;
@@ -34,6 +35,10 @@ pub const THRESHOLD: f64 = 0.75;
 /// Folded bodies shorter than this found their own story: a few shingles cannot tell a
 /// copy from another one-line flash of the same kind ("沪指收涨0.5%").
 pub const MIN_CHARS: usize = 40;
+/// Largest distance in time between an article and a copy it joins. Outlets carry an
+/// item within hours; a template filled in again the next day (the 9:15 中间价 fixing,
+/// a daily market close) is a new item, and within a day it cannot chain from day to day.
+pub const WINDOW_SECONDS: i64 = 12 * 3600;
 /// Candidates examined per article, so a band shared by thousands (boilerplate) costs
 /// no more than a few.
 const MAX_CANDIDATES: usize = 32;
@@ -169,13 +174,31 @@ pub(crate) struct Assigned {
     pub(crate) signature: Option<Signature>,
 }
 
+/// An article a job added, as its later articles compare with it.
+struct Added {
+    id: String,
+    story: StoryId,
+    signature: Signature,
+    /// Unix seconds of its date, if it has one.
+    date: Option<i64>,
+}
+
+/// Whether two articles are close enough in time to be copies: always when either has
+/// no date (a post without one cannot be placed).
+fn within_window(a: Option<i64>, b: Option<i64>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.abs_diff(b) <= WINDOW_SECONDS.unsigned_abs(),
+        _ => true,
+    }
+}
+
 /// Assigns stories during one job: candidates come from the index as it was committed
 /// when the job began and from the articles the job has added so far.
 pub(crate) struct Assigner {
     committed: Option<Searcher>,
     fields: Fields,
-    /// Articles this job added: (id, story, signature).
-    added: Vec<(String, StoryId, Signature)>,
+    /// Articles this job added.
+    added: Vec<Added>,
     /// Band key → positions in `added`.
     by_band: HashMap<u64, Vec<u32>>,
 }
@@ -192,19 +215,21 @@ impl Assigner {
         }
     }
 
-    /// The story of the article `id` with `body`: the story of its most similar copy at
-    /// or above [`THRESHOLD`] (ties: the copy found first), or one it founds.
-    pub(crate) fn assign(&mut self, id: &str, body: &str) -> tantivy::Result<Assigned> {
+    /// The story of the article `id` with `body` and `date`: the story of its most
+    /// similar copy at or above [`THRESHOLD`] dated within [`WINDOW_SECONDS`] of it
+    /// (ties: the copy found first), or one it founds.
+    pub(crate) fn assign(&mut self, id: &str, body: &str, date: Option<OffsetDateTime>) -> tantivy::Result<Assigned> {
         let Some(signature) = Signature::of(body) else {
             return Ok(Assigned {
                 story: StoryId::founded_by(id),
                 signature: None,
             });
         };
+        let date = date.map(OffsetDateTime::unix_timestamp);
         let bands = signature.bands();
         let mut best: Option<(f64, StoryId)> = None;
-        let mut consider = |similarity: f64, story: StoryId| {
-            if similarity >= THRESHOLD && best.is_none_or(|(s, _)| similarity > s) {
+        let mut consider = |similarity: f64, story: StoryId, other: Option<i64>| {
+            if similarity >= THRESHOLD && within_window(date, other) && best.is_none_or(|(s, _)| similarity > s) {
                 best = Some((similarity, story));
             }
         };
@@ -218,15 +243,15 @@ impl Assigner {
                 if !examined.insert(at) {
                     continue;
                 }
-                let (other, story, sig) = &self.added[at as usize];
-                if other != id {
-                    consider(signature.similarity(sig), *story);
+                let other = &self.added[at as usize];
+                if other.id != id {
+                    consider(signature.similarity(&other.signature), other.story, other.date);
                 }
             }
         }
         if let Some(searcher) = &self.committed {
-            for (story, sig) in committed_candidates(searcher, &self.fields, &bands, id)? {
-                consider(signature.similarity(&sig), story);
+            for copy in committed_candidates(searcher, &self.fields, &bands, id)? {
+                consider(signature.similarity(&copy.signature), copy.story, copy.date);
             }
         }
         let story = best.map_or_else(|| StoryId::founded_by(id), |(_, story)| story);
@@ -234,7 +259,12 @@ impl Assigner {
         for band in bands {
             self.by_band.entry(band).or_default().push(at);
         }
-        self.added.push((id.to_string(), story, signature.clone()));
+        self.added.push(Added {
+            id: id.to_string(),
+            story,
+            signature: signature.clone(),
+            date,
+        });
         Ok(Assigned {
             story,
             signature: Some(signature),
@@ -242,14 +272,14 @@ impl Assigner {
     }
 }
 
-/// The stories and signatures of up to [`MAX_CANDIDATES`] committed articles (not `id`)
-/// sharing a band, those sharing the most bands first.
+/// Up to [`MAX_CANDIDATES`] committed articles (not `id`) sharing a band, those sharing
+/// the most bands first.
 fn committed_candidates(
     searcher: &Searcher,
     fields: &Fields,
     bands: &[u64; BANDS],
     id: &str,
-) -> tantivy::Result<Vec<(StoryId, Signature)>> {
+) -> tantivy::Result<Vec<Added>> {
     let clauses: Vec<(Occur, Box<dyn Query>)> = bands
         .iter()
         .map(|&band| {
@@ -265,7 +295,8 @@ fn committed_candidates(
     let mut found = Vec::with_capacity(top.len());
     for (_, address) in top {
         let doc: TantivyDocument = searcher.doc(address)?;
-        if doc.get_first(fields.id).and_then(|v| v.as_str()) == Some(id) {
+        let other = doc.get_first(fields.id).and_then(|v| v.as_str()).unwrap_or_default();
+        if other == id {
             continue;
         }
         let story = doc.get_first(fields.story).and_then(|v| v.as_u64()).map(StoryId);
@@ -273,8 +304,17 @@ fn committed_candidates(
             .get_first(fields.story_sig)
             .and_then(|v| v.as_bytes())
             .and_then(Signature::from_bytes);
-        if let (Some(story), Some(sig)) = (story, sig) {
-            found.push((story, sig));
+        let date = doc
+            .get_first(fields.date)
+            .and_then(|v| v.as_datetime())
+            .map(|d| d.into_timestamp_secs());
+        if let (Some(story), Some(signature)) = (story, sig) {
+            found.push(Added {
+                id: other.to_string(),
+                story,
+                signature,
+                date,
+            });
         }
     }
     Ok(found)

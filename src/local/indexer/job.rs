@@ -223,7 +223,7 @@ impl Job {
         let ticket = self.queue.admit(article_bytes(article));
         let mut doc = self.target.fields.to_doc(article);
         self.target.fields.stamp(&mut doc, rev, origin.0);
-        let assigned = self.stories.assign(&article.id, &article.body)?;
+        let assigned = self.stories.assign(&article.id, &article.body, article.date)?;
         self.target.fields.mark_story(&mut doc, &assigned);
         self.writer.add_document(QueuedDoc::new(doc, ticket))?;
         self.writes += 1;
