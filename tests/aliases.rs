@@ -161,12 +161,7 @@ fn analyze_shows_a_code_widened_to_its_learned_name_and_back() {
             "alternatives": [{"terms": ["600519"], "offsets": [0], "weight": 1.0}],
             "prefixes": [], "status": "searched", "weak": false, "dropped": [],
             "expansions": [
-                {"from": "600519", "to": ["贵州茅台"], "kind": "alias", "source": "learned"},
-                {"from": "600519", "to": ["600,519", "六十万零五百一十九"], "kind": "number"}
-            ],
-            "numbers": [
-                {"form": "600,519", "literal": "600519", "words": ["600", "519"], "score": 0.8},
-                {"form": "六十万零五百一十九", "literal": "六十万零五百一十九", "words": [], "score": 0.8}
+                {"from": "600519", "to": ["贵州茅台"], "kind": "alias", "source": "learned"}
             ]
         })
     );
@@ -179,7 +174,8 @@ fn analyze_shows_a_code_widened_to_its_learned_name_and_back() {
         plan_concept(&index, "贵州茅台")["expansions"],
         serde_json::json!([{"from": "贵州茅台", "to": ["600519"], "kind": "alias", "source": "learned"}])
     );
-    // A pair seen in too few articles is no alias: the code is only a number.
+    // A code that is an alias is not widened as a number (600,519); a pair seen in too few
+    // articles is no alias, so that code is only a number.
     assert_eq!(
         plan_concept(&index, "300750")["expansions"],
         serde_json::json!([{"from": "300750", "to": ["300,750", "三十万零七百五十"], "kind": "number"}])

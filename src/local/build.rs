@@ -326,7 +326,9 @@ impl<'a> Builder<'a> {
     fn expanded_concepts(&self, text: &str) -> Vec<Concept> {
         let mut forms = self.words.forms_of(text);
         // A number's other written forms are a synonym group made on the fly.
-        let numbers = numerals::forms(text);
+        // A stock code is a name, not an amount: 600519 is never written 600,519.
+        let is_code = forms.iter().any(|(_, kind)| matches!(kind, FormKind::Alias { .. }));
+        let numbers = if is_code { Vec::new() } else { numerals::forms(text) };
         forms.extend(numbers.iter().map(|n| (n.as_str(), FormKind::Number)));
         if forms.is_empty() {
             return self.work_out_concepts(text, false, true);
