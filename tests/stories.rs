@@ -266,3 +266,18 @@ fn related_leaves_out_the_other_copies_of_the_story() {
         "{related:?}"
     );
 }
+
+#[test]
+fn an_outlets_sign_off_relates_nothing() {
+    let (_tmp, dir, _) = common::build_index(&[common::fixture("stories")]);
+    let engine = Engine::open(&dir).expect("open");
+    // omo-fri-copy, about a repo operation, shares with pmi-east only the outlet's
+    // sign-off （东岸快讯）: it is not related.
+    let related: Vec<String> = engine
+        .related("pmi-east", 10)
+        .expect("related")
+        .into_iter()
+        .map(|r| r.article.id)
+        .collect();
+    assert_eq!(related, Vec::<String>::new());
+}

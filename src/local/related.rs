@@ -144,7 +144,8 @@ impl Engine {
 
 /// The words of an article that may tell it apart, with their counts: the words of the
 /// main segmentation of its title and of the first [`RELATED_BODY_CHARS`] characters of
-/// its body (no single characters, no bare numbers). Shared by every backend.
+/// its body (no single characters, no bare numbers, none of the words of its source's
+/// name). Shared by every backend.
 pub(crate) fn candidate_words(analyzer: &ChineseAnalyzer, article: &Article) -> BTreeMap<String, u32> {
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     let body = match article.body.char_indices().nth(RELATED_BODY_CHARS) {
@@ -157,6 +158,12 @@ pub(crate) fn candidate_words(analyzer: &ChineseAnalyzer, article: &Article) -> 
                 continue;
             }
             *counts.entry(piece.text).or_default() += 1;
+        }
+    }
+    // An outlet signs its flashes (（东岸快讯）): its name relates everything it carries.
+    if let Some(source) = &article.source {
+        for piece in analyzer.analyze(source) {
+            counts.remove(&piece.text);
         }
     }
     counts
