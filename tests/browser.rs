@@ -875,6 +875,16 @@ fn story_collapse_in_a_real_browser() {
             ])
         .then_some(())
     });
+
+    // 为什么匹配 names a number found in another written form, and the word typed.
+    browser.goto(&format!("{base}/?q=%E4%BA%8C%E5%8D%81%E4%BA%BF%E5%85%83"));
+    browser.wait_for_ids(&["omo-mon", "omo-fri-copy"]);
+    browser.click(".hit[data-id=omo-mon] .why-toggle");
+    browser.wait_for_text(".hit[data-id=omo-mon] .why", "得分 0.8");
+    assert_eq!(
+        browser.texts(".hit[data-id=omo-mon] .why li"),
+        ["含数字的另一写法「20亿元」：+0.8（由「二十亿元」扩展：数字写法）"]
+    );
 }
 
 /// `制造业` on `fixtures/stories/`, one hit per story (the page's default), best first: the
