@@ -225,7 +225,9 @@ fn print_explain(out: &mut impl Write, explain: &Explain) -> std::io::Result<()>
         if let Some(r) = &part.recency {
             line.push_str(&format!(" ×{:.4}, {:.1} days old", r.factor, r.age_days));
         } else if (part.weight - 1.0).abs() > f32::EPSILON {
-            line.push_str(&format!(" ×{}", part.weight));
+            // Four decimals: a weight made of products (0.05 × 0.4) prints as 0.02.
+            let weight = format!("{:.4}", part.weight);
+            line.push_str(&format!(" ×{}", weight.trim_end_matches('0').trim_end_matches('.')));
         }
         if let Some(e) = &part.expansion {
             line.push_str(&format!(
