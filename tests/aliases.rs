@@ -67,10 +67,10 @@ fn the_code_finds_name_only_articles_and_the_name_code_only_ones() {
         ids(&index, "600519"),
         ["moutai-code", "moutai-3", "moutai-2", "moutai-1", "moutai-name"]
     );
-    // Typed with its exchange, the article that writes it so comes first.
+    // Typed with its exchange, the article that writes it so comes first; the name only, last.
     assert_eq!(
         ids(&index, "600519.SH"),
-        ["moutai-2", "moutai-code", "moutai-name", "moutai-3", "moutai-1"]
+        ["moutai-2", "moutai-code", "moutai-3", "moutai-1", "moutai-name"]
     );
     assert_eq!(
         ids(&index, "贵州茅台"),
@@ -264,7 +264,7 @@ fn explain_says_which_alias_found_an_article_that_only_names_the_company() {
         "600519",
     ]);
     assert!(
-        text.contains("\n      +0.6224  phrase 贵州 茅台 in body (tf 1, idf 1.597, norm 1.258, length 11) ×0.4, for 600519 (company alias, learned from the articles)\n"),
+        text.contains("\n      +0.4537  phrase 贵州 茅台 in body (tf 1, idf 1.597, norm 1.258, length 11) ×0.2916, for 600519 (company alias, learned from the articles)\n"),
         "{text}"
     );
 }

@@ -40,7 +40,7 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 
-use super::bm25::Bm25TermQuery;
+use super::bm25::{self, Bm25TermQuery};
 use super::explain::{Label, Labels};
 use super::proximity::PhraseBonus;
 use crate::analysis::{ChineseAnalyzer, Piece};
@@ -63,8 +63,15 @@ const COVER_WEIGHT: f32 = 0.3;
 /// typed form's idf over its own (the sum of its words' for a phrase), so a form scores
 /// 0.8 of what the typed form would score in its place: a rarer name (中国人民银行) or a
 /// phrase of several words (中国 证券 监督管理 委员会) cannot outscore the word typed by
-/// being rarer or longer (Lucene's synonym query shares one idf the same way).
+/// being rarer or longer (Lucene's synonym query shares one idf the same way). A phrase
+/// form of one typed word is scaled down by [`PHRASE_SATURATION`] too.
 pub const SYNONYM_WEIGHT: f32 = 0.8;
+
+/// The most a phrase's BM25 term-frequency part exceeds a word's, in the shortest article:
+/// tantivy scores phrases with k1 = 1.2 and b = 0.75, words are scored with [`bm25::K1`]
+/// and [`bm25::B`]. A phrase form of a typed word (贵州 茅台 for 600519) is scaled down by
+/// it, so a short article naming the company only cannot outrank one with the code typed.
+const PHRASE_SATURATION: f32 = (2.2 / (1.0 + 1.2 * 0.25)) / ((1.0 + bm25::K1) / (1.0 + bm25::K1 * (1.0 - bm25::B)));
 
 /// What another written form of a typed number scores (an article with the typed form
 /// gets [`NUMBER_TYPED_SCORE`] more than its words score): jieba cuts the forms of one
@@ -405,8 +412,15 @@ impl<'a> Builder<'a> {
                 })
                 .sum()
         };
+        let phrase = |c: &Concept| c.alternatives.first().is_some_and(|(terms, _)| terms.len() > 1);
+        let saturation = if phrase(form) && !phrase(typed) {
+            PHRASE_SATURATION
+        } else {
+            1.0
+        };
         let (typed, other) = (idf(typed), idf(form));
-        if typed > 0.0 && other > 0.0 { typed / other } else { 1.0 }
+        let ratio = if typed > 0.0 && other > 0.0 { typed / other } else { 1.0 };
+        ratio / saturation
     }
 
     /// The concepts of a text; with `expand`, those equal to a synonym entry carry its
