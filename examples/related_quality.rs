@@ -14,7 +14,8 @@
 //! Common places (中国, 北京) are such entities too, so the figure is also given for
 //! *distinctive* entities: those found in at most 0.5 % of the articles (the same share that
 //! makes a word distinctive for related, `src/local/related.rs`). A tag is shared when both
-//! articles carry it (folded); finance-feed tags (`A股`, `环球市场情报`) are broad.
+//! articles carry it (folded); finance-feed tags (`A股`, `环球市场情报`) are broad. An entity
+//! in more than half the articles (央视网, 新闻联播: the programme's sign-off) is not counted.
 //!
 //! ```text
 //! cargo run --release --example related_quality -- [--articles 100000] [--sample 100] [--index DIR] [--rebuild]
@@ -41,6 +42,10 @@ const BODY_CHARS: usize = 4000;
 /// An entity in at most this share of the articles (per thousand) is distinctive, as a
 /// word is for related (`DISTINCTIVE_MAX_DF_PERMILLE`).
 const DISTINCTIVE_PERMILLE: u64 = 5;
+/// An entity in more than this share of the articles (per thousand) names the programme or
+/// the feed (新闻联播 signs three in four subset articles), not what an article is about: it
+/// does not count as shared.
+const UBIQUITOUS_PERMILLE: u64 = 500;
 /// Related articles asked for (the API's default list).
 const RELATED_LIMIT: usize = 5;
 /// The learned counts file in a generation (`local::aliases::FILE`, crate-private).
@@ -191,6 +196,16 @@ impl Entities<'_> {
 
     /// Whether at most [`DISTINCTIVE_PERMILLE`] of the articles match `entity` as a query.
     fn distinctive(&mut self, entity: &str) -> Result<bool, String> {
+        Ok(self.articles_with(entity)? as u64 * 1000 <= self.engine.num_docs() * DISTINCTIVE_PERMILLE)
+    }
+
+    /// Whether more than [`UBIQUITOUS_PERMILLE`] of the articles match `entity` as a query.
+    fn ubiquitous(&mut self, entity: &str) -> Result<bool, String> {
+        Ok(self.articles_with(entity)? as u64 * 1000 > self.engine.num_docs() * UBIQUITOUS_PERMILLE)
+    }
+
+    /// The articles `entity` finds as a query (0 if it only finds them relaxed).
+    fn articles_with(&mut self, entity: &str) -> Result<usize, String> {
         let total = match self.df.get(entity) {
             Some(&n) => n,
             None => {
@@ -207,7 +222,7 @@ impl Entities<'_> {
                 n
             }
         };
-        Ok(total as u64 * 1000 <= self.engine.num_docs() * DISTINCTIVE_PERMILLE)
+        Ok(total)
     }
 }
 
@@ -258,11 +273,12 @@ fn main() -> Result<(), String> {
                     .map(|t| xinwen::fold::fold_value(t))
                     .filter(|t| own_tags.contains(t))
                     .collect();
-                let shared: Vec<String> = entities
-                    .of(article)
-                    .intersection(&entities.of(&r.article))
-                    .cloned()
-                    .collect();
+                let mut shared = Vec::new();
+                for e in entities.of(article).intersection(&entities.of(&r.article)) {
+                    if !entities.ubiquitous(e)? {
+                        shared.push(e.clone());
+                    }
+                }
                 let mut distinctive = Vec::new();
                 for e in &shared {
                     if entities.distinctive(e)? {
