@@ -15,18 +15,17 @@
 //! and reused while it holds the file's articles.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tantivy::TantivyDocument;
 use xinwen::config::{MAX_DEPTH, MAX_LIMIT};
-use xinwen::indexer::{self, IndexOptions, Silent};
-use xinwen::post::jsonl::parse_line;
 use xinwen::search::aliases::{MIN_ARTICLES, parse_code};
 use xinwen::search::{Engine, SearchRequest};
 use xinwen::store::IndexDir;
+
+mod support;
+use support::{open_or_build, parsable_lines, root, seeded_sample};
 
 /// The file the index keeps its learned counts in (`local::aliases::FILE`, crate-private).
 const COUNTS_FILE: &str = "aliases.json";
@@ -38,10 +37,6 @@ struct Args {
     index: PathBuf,
     rebuild: bool,
     sample: usize,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -95,7 +90,13 @@ struct Outcome {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     let dir = IndexDir::new(args.index.clone());
-    let engine = open_or_build(&dir, &args.input, args.rebuild)?;
+    let engine = open_or_build(
+        &dir,
+        &args.input,
+        parsable_lines(&args.input)?,
+        args.rebuild,
+        "aliases example",
+    )?;
     let stats = engine.stats()?;
     let learned = stats.aliases.map_or(0, |a| a.pairs);
     let counts = read_counts(engine.generation())?;
@@ -118,7 +119,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .cloned()
         .collect();
     println!("learned codes: {}", codes.len());
-    let sample = seeded_sample(&codes, args.sample);
+    let mut sample = seeded_sample(&codes, args.sample, 13);
+    sample.sort();
     let rows = rows(&dir)?;
     let started = Instant::now();
     let mut outcomes = Vec::with_capacity(sample.len());
@@ -244,24 +246,6 @@ fn hit_ids(engine: &Engine, query: &str) -> Result<(usize, HashSet<String>), Box
     }
 }
 
-/// Up to `n` of `items`, picked with a fixed LCG (a partial Fisher–Yates shuffle), so a
-/// rerun on the same index samples the same codes; in code order.
-fn seeded_sample(items: &[String], n: usize) -> Vec<String> {
-    let mut pool: Vec<String> = items.to_vec();
-    let mut state: u64 = 13;
-    let take = n.min(pool.len());
-    for i in 0..take {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let j = i + (state >> 33) as usize % (pool.len() - i);
-        pool.swap(i, j);
-    }
-    let mut out: Vec<String> = pool.into_iter().take(take).collect();
-    out.sort();
-    out
-}
-
 /// The text around the first of `names` in `text`.
 fn around(text: &str, names: &[String]) -> String {
     let at = names.iter().filter_map(|n| text.find(n.as_str())).min().unwrap_or(0);
@@ -311,45 +295,4 @@ fn rows(dir: &IndexDir) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
         }
     }
     Ok(rows)
-}
-
-/// Opens the index, building it first unless it already holds the input's articles.
-fn open_or_build(dir: &IndexDir, input: &Path, rebuild: bool) -> Result<Engine, Box<dyn std::error::Error>> {
-    let expected = parsable_lines(input)?;
-    if !rebuild
-        && let Ok(engine) = Engine::open(dir)
-        && engine.num_docs() == expected
-    {
-        println!("reusing the index in {} ({expected} articles)", dir.root().display());
-        return Ok(engine);
-    }
-    let options = IndexOptions {
-        rebuild: true,
-        holder: "aliases example".into(),
-        ..IndexOptions::default()
-    };
-    let report = indexer::run(dir, &[input.to_path_buf()], &options, &Silent)?;
-    println!(
-        "indexed {} articles of {} in {:.1} s, {} rejected",
-        report.new,
-        input.display(),
-        report.elapsed.as_secs_f64(),
-        report.rejected
-    );
-    Ok(Engine::open(dir)?)
-}
-
-/// The articles in a JSONL file (gzipped when its name ends in `.gz`).
-fn parsable_lines(input: &Path) -> Result<u64, Box<dyn std::error::Error>> {
-    let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let reader: Box<dyn BufRead> = if input.extension().is_some_and(|e| e == "gz") {
-        Box::new(BufReader::new(flate2::read::GzDecoder::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
-    let mut n = 0;
-    for line in reader.lines() {
-        n += u64::from(parse_line(&line?).is_ok());
-    }
-    Ok(n)
 }

@@ -11,18 +11,18 @@
 //! in `target/known-item/index-N` (or `--index`) and reused while it opens and holds the
 //! subset's articles; `--rebuild` rebuilds it. Exits 1 below the 95% target.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::Value;
-use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::post::Article;
 use xinwen::post::jsonl::parse_line;
-use xinwen::search::{Engine, Hit, SearchRequest};
+use xinwen::search::{Hit, SearchRequest};
 use xinwen::store::IndexDir;
+
+mod support;
+use support::{open_or_build, root, subset};
 
 /// The target: share of headlines that find their article at rank 1.
 const TARGET_TOP1: f64 = 0.95;
@@ -68,66 +68,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The benches' subset file: the first `articles` lines of xwlb, then of finflash.
-fn subset(articles: usize) -> Result<PathBuf, String> {
-    let out = root().join(format!("target/bench-data/subset-{articles}.jsonl"));
-    if out.exists() {
-        return Ok(out);
-    }
-    let corpus = root().join("../shared/corpus");
-    if !corpus.is_dir() {
-        return Err(format!("{} absent", corpus.display()));
-    }
-    let io = |e: std::io::Error| format!("writing {}: {e}", out.display());
-    std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(io)?;
-    let tmp = out.with_extension("tmp");
-    let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
-    let mut n = 0;
-    for file in ["xwlb/xwlb.jsonl.gz", "finflash/finflash.jsonl.gz"] {
-        let gz = flate2::read::GzDecoder::new(File::open(corpus.join(file)).map_err(io)?);
-        for line in BufReader::new(gz).lines() {
-            if n == articles {
-                break;
-            }
-            writeln!(w, "{}", line.map_err(io)?).map_err(io)?;
-            n += 1;
-        }
-    }
-    w.flush().map_err(io)?;
-    drop(w);
-    std::fs::rename(&tmp, &out).map_err(io)?;
-    Ok(out)
-}
-
-/// Opens the index, building it first unless it already holds `expected` articles.
-fn open_or_build(dir: &IndexDir, input: &Path, expected: usize, rebuild: bool) -> Result<Engine, String> {
-    if !rebuild
-        && let Ok(engine) = Engine::open(dir)
-        && engine.num_docs() == expected as u64
-    {
-        eprintln!("reusing the index in {}", dir.root().display());
-        return Ok(engine);
-    }
-    eprintln!("indexing {} into {} …", input.display(), dir.root().display());
-    let options = IndexOptions {
-        rebuild: true,
-        holder: "known_item example".into(),
-        ..IndexOptions::default()
-    };
-    let report = indexer::run(dir, &[input.to_path_buf()], &options, &Silent).map_err(|e| e.to_string())?;
-    eprintln!(
-        "indexed {} articles in {:.1} s ({} rejected)",
-        report.total,
-        report.elapsed.as_secs_f64(),
-        report.rejected
-    );
-    Engine::open(dir).map_err(|e| e.to_string())
-}
-
 /// One sampled search and where its article ranked (1-based; `None`: not in the first 100).
 struct Outcome {
     query: String,
@@ -159,7 +99,7 @@ fn run() -> Result<bool, String> {
         .unwrap_or_else(|| root().join(format!("target/known-item/index-{}", args.articles)));
     let dir = IndexDir::new(index_path);
     let expected = lines.iter().filter(|l| parse_line(l).is_ok()).count();
-    let engine = open_or_build(&dir, &input, expected, args.rebuild)?;
+    let engine = open_or_build(&dir, &input, expected as u64, args.rebuild, "known_item example")?;
 
     // Articles with a published headline (flashes without one get a title made from their
     // body, which is not what a user would type), spread evenly over the subset.

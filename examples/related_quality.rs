@@ -25,17 +25,17 @@
 //! the subset's articles.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use jieba_rs::Jieba;
-use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::post::Article;
 use xinwen::post::jsonl::parse_line;
 use xinwen::search::{Engine, SearchRequest};
 use xinwen::store::IndexDir;
+
+mod support;
+use support::{open_or_build, root, seeded_sample, subset};
 
 /// Characters of a body read for entities: what related reads (`RELATED_BODY_CHARS`).
 const BODY_CHARS: usize = 4000;
@@ -86,66 +86,6 @@ fn parse_args() -> Result<Args, String> {
         return Err("--sample must be at least 2".into());
     }
     Ok(args)
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The benches' subset file: the first `articles` lines of xwlb, then of finflash.
-fn subset(articles: usize) -> Result<PathBuf, String> {
-    let out = root().join(format!("target/bench-data/subset-{articles}.jsonl"));
-    if out.exists() {
-        return Ok(out);
-    }
-    let corpus = root().join("../shared/corpus");
-    if !corpus.is_dir() {
-        return Err(format!("{} absent", corpus.display()));
-    }
-    let io = |e: std::io::Error| format!("writing {}: {e}", out.display());
-    std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(io)?;
-    let tmp = out.with_extension("tmp");
-    let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
-    let mut n = 0;
-    for file in ["xwlb/xwlb.jsonl.gz", "finflash/finflash.jsonl.gz"] {
-        let gz = flate2::read::GzDecoder::new(File::open(corpus.join(file)).map_err(io)?);
-        for line in BufReader::new(gz).lines() {
-            if n == articles {
-                break;
-            }
-            writeln!(w, "{}", line.map_err(io)?).map_err(io)?;
-            n += 1;
-        }
-    }
-    w.flush().map_err(io)?;
-    drop(w);
-    std::fs::rename(&tmp, &out).map_err(io)?;
-    Ok(out)
-}
-
-/// Opens the index, building it first unless it already holds `expected` articles.
-fn open_or_build(dir: &IndexDir, input: &Path, expected: usize, rebuild: bool) -> Result<Engine, String> {
-    if !rebuild
-        && let Ok(engine) = Engine::open(dir)
-        && engine.num_docs() == expected as u64
-    {
-        eprintln!("reusing the index in {}", dir.root().display());
-        return Ok(engine);
-    }
-    eprintln!("indexing {} into {} …", input.display(), dir.root().display());
-    let options = IndexOptions {
-        rebuild: true,
-        holder: "related_quality example".into(),
-        ..IndexOptions::default()
-    };
-    let report = indexer::run(dir, &[input.to_path_buf()], &options, &Silent).map_err(|e| e.to_string())?;
-    eprintln!(
-        "indexed {} articles in {:.1} s ({} rejected)",
-        report.total,
-        report.elapsed.as_secs_f64(),
-        report.rejected
-    );
-    Engine::open(dir).map_err(|e| e.to_string())
 }
 
 /// What the sample found for one article.
@@ -236,7 +176,13 @@ fn main() -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| root().join(format!("target/issue13/subset-{}", args.articles)));
     let dir = IndexDir::new(index_path);
-    let engine = open_or_build(&dir, &input, articles.len(), args.rebuild)?;
+    let engine = open_or_build(
+        &dir,
+        &input,
+        articles.len() as u64,
+        args.rebuild,
+        "related_quality example",
+    )?;
     let is_xwlb = |a: &Article| a.categories.iter().any(|c| c == "xinwenlianbo");
     let (xwlb, flashes): (Vec<&Article>, Vec<&Article>) = articles.iter().partition(|a| is_xwlb(a));
     let mut sample = seeded_sample(&xwlb, args.sample / 2, 13);
@@ -399,20 +345,4 @@ fn alias_forms(engine: &Engine) -> Result<Vec<String>, String> {
         }
     }
     Ok(forms.into_iter().collect())
-}
-
-/// Up to `n` of `items`, picked with a fixed LCG (a partial Fisher–Yates shuffle).
-fn seeded_sample<'a>(items: &[&'a Article], n: usize, seed: u64) -> Vec<&'a Article> {
-    let mut pool = items.to_vec();
-    let mut state = seed;
-    let take = n.min(pool.len());
-    for i in 0..take {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let j = i + (state >> 33) as usize % (pool.len() - i);
-        pool.swap(i, j);
-    }
-    pool.truncate(take);
-    pool
 }

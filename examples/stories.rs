@@ -19,17 +19,15 @@
 //! the file's articles; `examples/aliases.rs` reads the same one.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use tantivy::TantivyDocument;
 use tantivy::schema::Value;
-use xinwen::indexer::{self, IndexOptions, Silent};
 use xinwen::local::story::{MIN_CHARS, SHINGLE, THRESHOLD};
-use xinwen::post::jsonl::parse_line;
 use xinwen::store::{IndexDir, OpenIndex};
+
+mod support;
+use support::{open_or_build, parsable_lines, root};
 
 /// Copies further apart than this are not looked for by check (b).
 const WINDOW_HOURS: i64 = 6;
@@ -60,10 +58,6 @@ struct Args {
     rebuild: bool,
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         input: root().join("../shared/corpus/finflash/finflash.jsonl.gz"),
@@ -89,7 +83,13 @@ fn parse_args() -> Result<Args, String> {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse_args()?;
     let dir = IndexDir::new(args.index.clone());
-    open_or_build(&dir, &args.input, args.rebuild)?;
+    open_or_build(
+        &dir,
+        &args.input,
+        parsable_lines(&args.input)?,
+        args.rebuild,
+        "stories example",
+    )?;
     let mut rows = rows(&dir.open()?)?;
     rows.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
     let mut by_story: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -122,50 +122,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     merged_similarity(&rows, &multi);
     hand_check_sample(&rows, &multi);
     Ok(())
-}
-
-/// Opens the index, building it first unless it already holds the input's articles.
-fn open_or_build(dir: &IndexDir, input: &Path, rebuild: bool) -> Result<(), Box<dyn std::error::Error>> {
-    let expected = parsable_lines(input)?;
-    if !rebuild
-        && let Ok(open) = dir.open()
-        && open.index.reader()?.searcher().num_docs() == expected
-    {
-        println!("reusing the index in {} ({expected} articles)", dir.root().display());
-        return Ok(());
-    }
-    let options = IndexOptions {
-        rebuild: true,
-        holder: "stories example".into(),
-        ..IndexOptions::default()
-    };
-    let started = Instant::now();
-    let report = indexer::run(dir, &[input.to_path_buf()], &options, &Silent)?;
-    let took = started.elapsed();
-    println!(
-        "indexed {} articles of {} in {:.1} s ({:.0}/s), {} rejected",
-        report.new,
-        input.display(),
-        took.as_secs_f64(),
-        report.new as f64 / took.as_secs_f64(),
-        report.rejected
-    );
-    Ok(())
-}
-
-/// The articles in a JSONL file (gzipped when its name ends in `.gz`).
-fn parsable_lines(input: &Path) -> Result<u64, Box<dyn std::error::Error>> {
-    let file = File::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let reader: Box<dyn BufRead> = if input.extension().is_some_and(|e| e == "gz") {
-        Box::new(BufReader::new(flate2::read::GzDecoder::new(file)))
-    } else {
-        Box::new(BufReader::new(file))
-    };
-    let mut n = 0;
-    for line in reader.lines() {
-        n += u64::from(parse_line(&line?).is_ok());
-    }
-    Ok(n)
 }
 
 /// How many stories (and articles in them) have each size, and how many span sources.
