@@ -249,18 +249,19 @@ async fn collapse_story_over_http_shows_copies_and_the_other_outlets() {
     assert_eq!(body["error"]["code"], json!("invalid_collapse"));
 }
 
+/// The ids of an article's related list (up to 10), in order.
+fn related_ids(engine: &Engine, id: &str) -> Vec<String> {
+    let related = engine.related(id, 10).expect("related");
+    related.into_iter().map(|r| r.article.id).collect()
+}
+
 #[test]
 fn related_leaves_out_the_other_copies_of_the_story() {
     let (_tmp, dir, _) = common::build_index(&[base()]);
     let engine = Engine::open(&dir).expect("open");
     // The copies share every telling word, and pmi-services shares the topic: without the
     // story exclusion the two other copies would rank first.
-    let related: Vec<String> = engine
-        .related("pmi-east", 10)
-        .expect("related")
-        .into_iter()
-        .map(|r| r.article.id)
-        .collect();
+    let related = related_ids(&engine, "pmi-east");
     assert!(
         !related.iter().any(|id| id == "pmi-wire" || id == "pmi-south"),
         "{related:?}"
@@ -273,11 +274,6 @@ fn an_outlets_sign_off_relates_nothing() {
     let engine = Engine::open(&dir).expect("open");
     // omo-fri-copy, about a repo operation, shares with pmi-east only the outlet's
     // sign-off （东岸快讯）: it is not related.
-    let related: Vec<String> = engine
-        .related("pmi-east", 10)
-        .expect("related")
-        .into_iter()
-        .map(|r| r.article.id)
-        .collect();
+    let related = related_ids(&engine, "pmi-east");
     assert_eq!(related, Vec::<String>::new());
 }
