@@ -549,7 +549,7 @@ error_codes! {
     InvalidPage "invalid_page" User 400 "`page` is not a whole number, or pages past the deepest result allowed";
     InvalidCursor "invalid_cursor" User 400 "a `cursor` that is damaged, made for another query, or given with `page`";
     InvalidSort "invalid_sort" User 400 "`sort` is neither `relevance` nor `date`";
-    InvalidCollapse "invalid_collapse" User 400 "`collapse` is neither `title` nor `story`";
+    InvalidCollapse "invalid_collapse" User 400 "`collapse` is none of `story`, `title` and `none`";
     InvalidStory "invalid_story" User 400 "a story id that is not `s-` and 16 hex digits";
     InvalidRecency "invalid_recency" User 400 "`recency` is not a half-life in days in the allowed range";
     InvalidDate "invalid_date" User 400 "a `from`/`to` bound, or a post's `date`, that is not a date";
