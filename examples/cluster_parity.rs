@@ -21,8 +21,6 @@
 //! the queries, headlines → own article in the top 3 ≥ 0.95 (on the cluster).
 
 use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -36,6 +34,9 @@ use xinwen::post::Article;
 use xinwen::post::jsonl::parse_line;
 use xinwen::search::{Engine, ParsedRequest, SearchRequest};
 use xinwen::store::IndexDir;
+
+mod support;
+use support::{corpus_sample, root};
 
 /// Target: mean share of the local top 10 the cluster's top 10 holds.
 const TARGET_OVERLAP: f64 = 0.8;
@@ -86,37 +87,10 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The sample file: the first half of `articles` lines of xwlb, the rest from finflash.
 fn sample(articles: usize) -> Result<PathBuf, String> {
     let out = root().join(format!("target/bench-data/parity-{articles}.jsonl"));
-    if out.exists() {
-        return Ok(out);
-    }
-    let corpus = root().join("../shared/corpus");
-    if !corpus.is_dir() {
-        return Err(format!("{} absent", corpus.display()));
-    }
-    let io = |e: std::io::Error| format!("writing {}: {e}", out.display());
-    std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(io)?;
-    let tmp = out.with_extension("tmp");
-    let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
-    let halves = [articles / 2, articles - articles / 2];
-    for (file, want) in ["xwlb/xwlb.jsonl.gz", "finflash/finflash.jsonl.gz"]
-        .into_iter()
-        .zip(halves)
-    {
-        let gz = flate2::read::GzDecoder::new(File::open(corpus.join(file)).map_err(io)?);
-        for line in BufReader::new(gz).lines().take(want) {
-            writeln!(w, "{}", line.map_err(io)?).map_err(io)?;
-        }
-    }
-    w.flush().map_err(io)?;
-    drop(w);
-    std::fs::rename(&tmp, &out).map_err(io)?;
+    corpus_sample(&out, articles, &[articles / 2, articles - articles / 2])?;
     Ok(out)
 }
 

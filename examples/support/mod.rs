@@ -19,8 +19,15 @@ pub fn root() -> PathBuf {
 /// The benches' subset file: the first `articles` lines of xwlb, then of finflash.
 pub fn subset(articles: usize) -> Result<PathBuf, String> {
     let out = root().join(format!("target/bench-data/subset-{articles}.jsonl"));
+    corpus_sample(&out, articles, &[usize::MAX, usize::MAX])?;
+    Ok(out)
+}
+
+/// Writes `out` (unless it exists) with `total` corpus lines: up to `takes[0]` from the
+/// start of xwlb, then up to `takes[1]` from the start of finflash.
+pub fn corpus_sample(out: &Path, total: usize, takes: &[usize; 2]) -> Result<(), String> {
     if out.exists() {
-        return Ok(out);
+        return Ok(());
     }
     let corpus = root().join("../shared/corpus");
     if !corpus.is_dir() {
@@ -28,14 +35,14 @@ pub fn subset(articles: usize) -> Result<PathBuf, String> {
     }
     let io = |e: std::io::Error| format!("writing {}: {e}", out.display());
     std::fs::create_dir_all(out.parent().unwrap_or(Path::new("."))).map_err(io)?;
-    // Written aside and renamed: an interrupted run must not leave a short subset behind.
+    // Written aside and renamed: an interrupted run must not leave a short sample behind.
     let tmp = out.with_extension("tmp");
     let mut w = BufWriter::new(File::create(&tmp).map_err(io)?);
     let mut n = 0;
-    for file in ["xwlb/xwlb.jsonl.gz", "finflash/finflash.jsonl.gz"] {
+    for (file, &take) in ["xwlb/xwlb.jsonl.gz", "finflash/finflash.jsonl.gz"].iter().zip(takes) {
         let gz = flate2::read::GzDecoder::new(File::open(corpus.join(file)).map_err(io)?);
-        for line in BufReader::new(gz).lines() {
-            if n == articles {
+        for line in BufReader::new(gz).lines().take(take) {
+            if n == total {
                 break;
             }
             writeln!(w, "{}", line.map_err(io)?).map_err(io)?;
@@ -44,8 +51,7 @@ pub fn subset(articles: usize) -> Result<PathBuf, String> {
     }
     w.flush().map_err(io)?;
     drop(w);
-    std::fs::rename(&tmp, &out).map_err(io)?;
-    Ok(out)
+    std::fs::rename(&tmp, out).map_err(io)
 }
 
 /// The articles in a JSONL file (gzipped when its name ends in `.gz`).
