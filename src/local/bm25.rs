@@ -20,6 +20,18 @@ pub const K1: Score = 0.9;
 /// BM25 length normalisation.
 pub const B: Score = 0.4;
 
+/// tantivy's fixed term saturation, which its phrase queries score with.
+pub const TANTIVY_K1: Score = 1.2;
+
+/// tantivy's fixed length normalisation, which its phrase queries score with.
+pub const TANTIVY_B: Score = 0.75;
+
+/// The term-frequency part of BM25 for one occurrence in the shortest possible article
+/// (field norm 0): the most one match can score per unit of idf with `k1` and `b`.
+pub const fn top_tf_part(k1: Score, b: Score) -> Score {
+    (1.0 + k1) / (1.0 + k1 * (1.0 - b))
+}
+
 /// A term query scored with [`K1`] and [`B`].
 #[derive(Debug, Clone)]
 pub struct Bm25TermQuery {
