@@ -683,3 +683,41 @@ fn issue_9_index_refuses_zero_threads_and_a_budget_below_16_mib() {
     }
     assert!(!dir.exists(), "nothing was indexed");
 }
+
+#[test]
+fn an_index_of_an_older_format_is_refused_until_rebuilt() {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join("index");
+    let built = run(&mut xinwen(&["index", "--index", path(&dir), "fixtures/posts"]));
+    assert_eq!(built.code, Some(0), "{built:?}");
+    let generation = xinwen::store::IndexDir::new(dir.clone())
+        .live_generation()
+        .expect("read the pointer")
+        .expect("a live generation");
+    let manifest_path = generation.join("xinwen.json");
+    let mut manifest: Value = json(&std::fs::read_to_string(&manifest_path).expect("read the manifest"));
+    let older = xinwen::store::FORMAT - 1;
+    manifest["format"] = older.into();
+    std::fs::write(&manifest_path, manifest.to_string()).expect("write the manifest");
+
+    let refused = run(&mut xinwen(&["search", "--index", path(&dir), "人工智能"]));
+    assert_eq!(refused.code, Some(2), "{refused:?}");
+    let expected = format!(
+        "xinwen: cannot open the index at {0}: it was built by another version of xinwen (format {older}, \
+         analyzer {1}); rebuild it with `xinwen index --rebuild --index {0} PATH…`\n",
+        dir.display(),
+        xinwen::store::ANALYZER_VERSION
+    );
+    assert_eq!(refused.stderr, expected);
+
+    let rebuilt = run(&mut xinwen(&[
+        "index",
+        "--rebuild",
+        "--index",
+        path(&dir),
+        "fixtures/posts",
+    ]));
+    assert_eq!(rebuilt.code, Some(0), "{rebuilt:?}");
+    let found = run(&mut xinwen(&["search", "--index", path(&dir), "人工智能"]));
+    assert_eq!(found.code, Some(0), "{found:?}");
+}

@@ -61,7 +61,7 @@ pub struct Manifest {
 }
 
 /// The current layout version.
-pub const FORMAT: u32 = 8;
+pub const FORMAT: u32 = 9;
 
 /// Identifies the analysis rules; bump when tokens change so old indexes ask for a rebuild.
 pub const ANALYZER_VERSION: &str = "jieba-search-nohmm-fold-v2-lit-bigram";
