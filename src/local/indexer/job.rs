@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tantivy::IndexWriter;
-use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
+use tantivy::indexer::NoMergePolicy;
 use tracing::{info, instrument};
 
+use super::merge::ParallelMerges;
 use super::queue::{Queue, QueuedDoc};
 use super::records::{self, JobKind, JobRecord};
 use super::sweep::Sweep;
@@ -27,6 +28,8 @@ pub struct Job {
     pub(super) lock: WriterLock,
     pub(super) target: OpenIndex,
     pub(super) writer: IndexWriter<QueuedDoc>,
+    /// The writer's indexing threads: the commit's merges are split as many ways.
+    pub(super) threads: usize,
     /// Bytes of documents waiting to be indexed.
     pub(super) queue: Arc<Queue>,
     /// What may be read ahead of the writer, of each kind (parsed, queued), in bytes.
@@ -127,6 +130,7 @@ impl Job {
             replaces_live,
             existing,
             writer,
+            threads,
             read_ahead,
         } = opened;
         let queue = Queue::new(read_ahead);
@@ -146,6 +150,7 @@ impl Job {
             lock,
             target,
             writer,
+            threads,
             queue,
             read_ahead,
             previous,
@@ -380,7 +385,8 @@ impl Job {
         }
         progress.committing();
         pause_point("commit");
-        self.writer.set_merge_policy(Box::new(LogMergePolicy::default()));
+        self.writer
+            .set_merge_policy(Box::new(ParallelMerges::new(self.threads)));
         self.writer.commit()?;
         Ok(true)
     }
@@ -394,6 +400,7 @@ struct Opened {
     replaces_live: bool,
     existing: HashMap<String, Indexed>,
     writer: IndexWriter<QueuedDoc>,
+    threads: usize,
     read_ahead: usize,
 }
 
@@ -438,6 +445,7 @@ impl Opened {
             replaces_live: start.replaces_live,
             existing,
             writer,
+            threads,
             read_ahead: super::read_ahead_bytes(memory),
         })
     }

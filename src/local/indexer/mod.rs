@@ -10,6 +10,7 @@
 mod fault;
 mod job;
 mod live;
+mod merge;
 mod queue;
 mod read;
 pub mod records;
