@@ -276,8 +276,8 @@ fn explained(query: &str) -> Vec<(String, serde_json::Value)> {
         .collect()
 }
 
-/// Explain names the fixed scores of a number's forms: the form an article has, which
-/// number typed it is a form of, and the bonus of the form typed; the parts add up.
+/// Explain names the fixed scores of a number's forms: the form an article has and which
+/// number typed it is a form of; the form typed scores its words; the parts add up.
 #[test]
 fn explain_names_the_form_found_and_the_number_typed() {
     let hits = explained("一千亿元");
@@ -303,11 +303,7 @@ fn explain_names_the_form_found_and_the_number_typed() {
             .map(|p| p["kind"].as_str().unwrap_or_default().to_string())
             .collect()
     };
-    assert!(
-        kinds(&hits[0].1).contains(&"number_typed".to_string()),
-        "{:#}",
-        hits[0].1
-    );
+    assert_eq!(kinds(&hits[0].1), ["literal", "phrase", "phrase"], "{:#}", hits[0].1);
     let form = |explain: &serde_json::Value| {
         explain["parts"]
             .as_array()
@@ -330,6 +326,29 @@ fn explain_names_the_form_found_and_the_number_typed() {
     assert_eq!(
         form(&hits[1].1).map(|p| p["concept"].clone()),
         Some(serde_json::json!("1,000亿元"))
+    );
+}
+
+/// The form typed found only as a string across words (百分之五 in 百分之五十, where its
+/// words do not match) scores the floor, above the other forms, and explain names it.
+#[test]
+fn the_form_typed_scores_at_least_the_floor_above_other_forms() {
+    let hits = explained("百分之五");
+    let ids: Vec<&str> = hits.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids[..2], ["num-baifenzhiwu-han", "num-baifenzhiwushi"]);
+    let mut rest = ids[2..].to_vec();
+    rest.sort_unstable();
+    assert_eq!(rest, ["num-baifenzhiwu-arabic", "num-baifenzhiwu-fullwidth"]);
+    let mut floor = hits[1].1.clone();
+    let value = floor["parts"][0]["value"].as_f64().map(|v| (v * 1e3).round() / 1e3);
+    assert_eq!(value, Some(1.0), "{floor:#}");
+    floor["parts"][0]["value"] = serde_json::json!(1.0);
+    assert_eq!(
+        floor["parts"],
+        serde_json::json!([{
+            "kind": "number_typed", "concept": "百分之五", "field": "lit", "terms": ["百分之五"],
+            "value": 1.0, "weight": 1.0
+        }])
     );
 }
 

@@ -78,12 +78,14 @@ const PHRASE_SATURATION: f32 =
     bm25::top_tf_part(bm25::TANTIVY_K1, bm25::TANTIVY_B) / bm25::top_tf_part(bm25::K1, bm25::B);
 
 /// What another written form of a typed number scores (an article with the typed form
-/// gets [`NUMBER_TYPED_SCORE`] more than its words score): jieba cuts the forms of one
+/// scores its words, at least [`NUMBER_TYPED_SCORE`]): jieba cuts the forms of one
 /// number differently (1000|亿元, 一千亿|元), so their word scores do not compare, and
 /// the form typed must still rank first.
 pub const NUMBER_FORM_SCORE: f32 = 0.8;
 
-/// What the typed form of a number with other written forms adds to its score.
+/// The least the typed form of a number with other written forms scores: a floor above
+/// [`NUMBER_FORM_SCORE`], not a bonus, so that a number weighs no more among the words
+/// of a question than it did before it had forms.
 pub const NUMBER_TYPED_SCORE: f32 = 1.0;
 
 /// Synonym forms one search expands to at most: a query of many words, each an entry of
@@ -1059,20 +1061,18 @@ fn literal_concept_query(
         }
     }
     if concept.synonyms.iter().any(Synonym::is_number) {
-        let typed = forms.swap_remove(0);
-        let bonus: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(AllQuery), NUMBER_TYPED_SCORE));
-        let bonus = labels.wrap(bonus, || Label {
+        // The typed form scores the better of its words and the floor; an added bonus
+        // had counted the number twice against the other words typed (XQuAD-R's
+        // "… 2000 年之前 …" questions ranked the sentence with 2000 first).
+        let floor: Box<dyn Query> = Box::new(ConstScoreQuery::new(forms[0].box_clone(), NUMBER_TYPED_SCORE));
+        forms.push(labels.wrap(floor, || Label {
             kind: PartKind::NumberTyped,
             concept: concept.text.clone(),
             field: literal_field,
             terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
             weight: 1.0,
             expansion: None,
-        });
-        forms.insert(
-            0,
-            Box::new(BooleanQuery::new(vec![(Occur::Must, typed), (Occur::Should, bonus)])),
-        );
+        }));
     }
     Box::new(DisjunctionMaxQuery::new(forms))
 }

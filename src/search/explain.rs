@@ -319,7 +319,8 @@ pub enum PartKind {
     /// Another written form of a number typed, found: a fixed score, as the forms' words
     /// do not compare.
     NumberForm,
-    /// The form of a number typed, found: a fixed bonus over its other forms.
+    /// The form of a number typed, found where its words score less: the fixed floor
+    /// that keeps it above its other forms.
     NumberTyped,
     /// A part of the score no clause names (a safeguard: the parts still add up).
     Other,
