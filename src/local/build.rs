@@ -42,6 +42,7 @@ use tantivy::{DateTime, Term};
 
 use super::bm25::{self, Bm25TermQuery};
 use super::explain::{Label, Labels};
+use super::floor::Floor;
 use super::proximity::PhraseBonus;
 use crate::analysis::{ChineseAnalyzer, Piece};
 use crate::config::{MAX_QUERY_WORDS, TAGS_BOOST, TITLE_BOOST};
@@ -1040,6 +1041,23 @@ fn literal_concept_query(
     if concept.synonyms.is_empty() {
         return own;
     }
+    let own = if concept.synonyms.iter().any(Synonym::is_number) {
+        // The typed form scores the better of its words and the floor; an added bonus
+        // had counted the number twice against the other words typed (XQuAD-R's
+        // "… 2000 年之前 …" questions ranked the sentence with 2000 first).
+        let floor: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(AllQuery), NUMBER_TYPED_SCORE));
+        let explained = labels.wrap(floor, || Label {
+            kind: PartKind::NumberTyped,
+            concept: concept.text.clone(),
+            field: literal_field,
+            terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
+            weight: 1.0,
+            expansion: None,
+        });
+        Box::new(Floor::new(own, NUMBER_TYPED_SCORE, explained))
+    } else {
+        own
+    };
     // The best form counts, not their sum: an article writing 中国人民银行 also holds
     // 人民银行, and would otherwise score twice for one mention.
     let mut forms = vec![own];
@@ -1059,20 +1077,6 @@ fn literal_concept_query(
         } else {
             forms.push(Box::new(BoostQuery::new(query, synonym.weight)));
         }
-    }
-    if concept.synonyms.iter().any(Synonym::is_number) {
-        // The typed form scores the better of its words and the floor; an added bonus
-        // had counted the number twice against the other words typed (XQuAD-R's
-        // "… 2000 年之前 …" questions ranked the sentence with 2000 first).
-        let floor: Box<dyn Query> = Box::new(ConstScoreQuery::new(forms[0].box_clone(), NUMBER_TYPED_SCORE));
-        forms.push(labels.wrap(floor, || Label {
-            kind: PartKind::NumberTyped,
-            concept: concept.text.clone(),
-            field: literal_field,
-            terms: concept.literal.iter().map(|t| literal::normalize(t)).collect(),
-            weight: 1.0,
-            expansion: None,
-        }));
     }
     Box::new(DisjunctionMaxQuery::new(forms))
 }

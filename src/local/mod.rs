@@ -16,6 +16,7 @@ mod collect;
 pub mod engine;
 pub(crate) mod explain;
 pub(crate) mod facets;
+mod floor;
 pub mod indexer;
 mod keyed;
 pub(crate) mod proximity;
